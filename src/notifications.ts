@@ -1,0 +1,99 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** The statuses a run can end with, as Step Functions reports them. */
+export enum RunStatus {
+  /** Every shard passed. */
+  SUCCEEDED = 'SUCCEEDED',
+  /** A shard did not pass, or the run was rejected. */
+  FAILED = 'FAILED',
+  /** The whole run took longer than its `runTimeout`. */
+  TIMED_OUT = 'TIMED_OUT',
+  /** Someone stopped the run. */
+  ABORTED = 'ABORTED',
+}
+
+export interface RunNotificationsProps {
+  readonly stateMachine: sfn.IStateMachine;
+  readonly topic?: sns.ITopic;
+  readonly targets: sns.ITopicSubscription[];
+  readonly notifyOn: RunStatus[];
+}
+
+/**
+ * Tells people when a run ends as they asked: an SNS topic that only accepts TLS, encrypted with a key that
+ * EventBridge may use, and a rule that matches this state machine's executions and no other.
+ */
+export class RunNotifications extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly rule: events.Rule;
+  /** The topic's key, when the topic is the construct's own. */
+  public readonly key?: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: RunNotificationsProps) {
+    super(scope, id);
+
+    if (props.topic) {
+      this.topic = props.topic;
+    } else {
+      // The AWS managed key for SNS cannot be used by EventBridge: its policy cannot be edited.
+      const key = new kms.Key(this, 'TopicKey', {
+        description: 'Encrypts the notifications of test runs',
+        enableKeyRotation: true,
+      });
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublishToTheEncryptedTopic',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        // In a key policy, '*' is this key. AWS documents no condition key that EventBridge sets on these calls.
+        resources: ['*'],
+      }));
+      this.key = key;
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: 'Test run notifications',
+        masterKey: key,
+        enforceSSL: true,
+      });
+    }
+    for (const target of props.targets) {
+      this.topic.addSubscription(target);
+    }
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'Notifies when a test run ends',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [props.stateMachine.stateMachineArn],
+          status: props.notifyOn,
+        },
+      },
+    });
+    this.rule.addTarget(new targets.SnsTopic(this.topic, { message: notificationMessage() }));
+  }
+}
+
+/**
+ * A message a person can read in an email or a chat: which run, how it ended, why (the execution's cause, which
+ * names the shards that did not pass, when the event carries it), and a link to the execution.
+ */
+export function notificationMessage(): events.RuleTargetInput {
+  const field = events.EventField.fromPath;
+  const region = field('$.region');
+  const executionArn = field('$.detail.executionArn');
+  return events.RuleTargetInput.fromMultilineText([
+    `Test run ${field('$.detail.name')} ended ${field('$.detail.status')}.`,
+    '',
+    `${field('$.detail.cause')}`,
+    '',
+    `Started: ${field('$.detail.startDate')} (epoch ms); ended at ${field('$.time')}`,
+    `State machine: ${field('$.detail.stateMachineArn')}`,
+    `Execution: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
+  ].join('\n'));
+}

@@ -1,0 +1,575 @@
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, IConstruct } from 'constructs';
+import { RunNotifications, RunStatus } from './notifications';
+import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
+import { PlanFunction } from './runtime/plan-function';
+import { RESULTS_LAYOUT } from './runtime/contract';
+import { SummarizeFunction } from './runtime/summarize-function';
+import { ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
+import { PropErrors } from './validation';
+import { RunWorkflow } from './workflow/run-workflow';
+
+/** Where shards run on Fargate. */
+export enum FargateCapacity {
+  /** On-demand Fargate for every attempt. */
+  ON_DEMAND = 'ON_DEMAND',
+  /**
+   * Fargate Spot, up to 70% cheaper, for every attempt but the last one that infrastructure failures allow, which
+   * runs on-demand so that a Spot shortage cannot fail a shard. A Spot interruption counts as an infrastructure
+   * failure and is retried.
+   */
+  SPOT = 'SPOT',
+}
+
+/** A schedule on which runs start by themselves. */
+export interface RunSchedule {
+  /** When runs start, for example `events.Schedule.cron({ hour: '3', minute: '0' })`. */
+  readonly schedule: events.Schedule;
+
+  /**
+   * The suites to run.
+   *
+   * @default - every suite
+   */
+  readonly testSuites?: string[];
+
+  /**
+   * Environment overrides for every container of the run.
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+}
+
+export interface ResilientParallelEcsTestsProps {
+  /** The test suites. At least one; names must be unique. */
+  readonly testSuites: TestSuite[];
+
+  /**
+   * How failed shards are retried.
+   *
+   * @default - 3 attempts for infrastructure failures with backoff from 10 seconds, doubling, at most 5 minutes,
+   * full jitter; test failures and timeouts are not retried
+   */
+  readonly retryPolicy?: RetryPolicy;
+
+  /**
+   * How long one attempt of a shard may run before its task is stopped and the shard reported as timed out; a
+   * suite's own `timeout` overrides it. From 1 minute to 7 days.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly taskTimeout?: Duration;
+
+  /**
+   * How long a whole run may take before Step Functions stops it with status TIMED_OUT. From 5 minutes to 365 days,
+   * and longer than every suite's timeout.
+   *
+   * @default Duration.hours(12)
+   */
+  readonly runTimeout?: Duration;
+
+  /**
+   * How many shards run at once. From 1 to 10,000. Fargate launches at most about 20 tasks a second per account and
+   * Region, and a Fargate vCPU quota caps how many run at once: check yours in Service Quotas before raising this.
+   *
+   * @default 100
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Whether the first shard that does not pass stops the run. The shards that had not finished are stopped and
+   * reported as CANCELLED.
+   *
+   * @default false - every shard runs, whatever the others do
+   */
+  readonly failFast?: boolean;
+
+  /**
+   * Which Fargate capacity runs the shards.
+   *
+   * @default FargateCapacity.ON_DEMAND
+   */
+  readonly capacity?: FargateCapacity;
+
+  /**
+   * The VPC for a new cluster. Not with `cluster`, which brings its own.
+   *
+   * @default - a new VPC with public and private subnets in two Availability Zones, one NAT gateway, and flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * An existing cluster to run the shards in. If you use `FargateCapacity.SPOT`, it must have the FARGATE and
+   * FARGATE_SPOT capacity providers.
+   *
+   * @default - a new cluster with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * The subnets for the tasks.
+   *
+   * @default - the private subnets with egress, or the public subnets if `assignPublicIp` is true
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the tasks.
+   *
+   * @default - a new security group that allows all outbound traffic and no inbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether the tasks get public IP addresses. Only for subnets without a NAT gateway or endpoints.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Whether the new cluster has Container Insights. Not with `cluster`.
+   *
+   * @default true
+   */
+  readonly containerInsights?: boolean;
+
+  /**
+   * Who hears about runs: aws-cdk-lib's email, SQS, Lambda, URL and SMS subscriptions.
+   *
+   * @default - none; subscribe to `topic` later
+   */
+  readonly notificationTargets?: sns.ITopicSubscription[];
+
+  /**
+   * An existing topic for the notifications. If it is encrypted, its key policy must let `events.amazonaws.com`
+   * use the key.
+   *
+   * @default - a new topic, encrypted with a new customer-managed KMS key, that accepts TLS only
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * The run statuses that send a notification.
+   *
+   * @default [RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABORTED]
+   */
+  readonly notifyOn?: RunStatus[];
+
+  /**
+   * An existing bucket for test reports and run records. The construct's roles get access to its `runs/` prefix.
+   *
+   * @default - a new bucket that blocks public access, accepts TLS only, is encrypted, and expires objects after
+   * `resultsRetention`
+   */
+  readonly resultsBucket?: s3.IBucket;
+
+  /**
+   * How long the new results bucket keeps a run's files. From 1 to 3,650 days. Not with `resultsBucket`.
+   *
+   * @default Duration.days(30)
+   */
+  readonly resultsRetention?: Duration;
+
+  /**
+   * How long the logs of the tests, the state machine and the functions are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the results bucket and the log groups when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Schedules that start runs.
+   *
+   * @default - none
+   */
+  readonly schedules?: RunSchedule[];
+
+  /**
+   * The state machine's name.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
+}
+
+const CONTAINER_NAME = 'tests';
+const RUN_TIMEOUT_SECONDS = { min: 300, max: 365 * 24 * 3600 };
+/** CloudFormation refuses a stack with more resources than this. */
+const CLOUDFORMATION_RESOURCE_LIMIT = 500;
+
+/**
+ * Runs containerized test suites in parallel shards on Fargate, retrying what is transient, stopping what runs too
+ * long, recording each shard's outcome and telling people when a run fails.
+ *
+ * Start a run with `{}` (every suite), `{"testSuites": ["unit"]}` (some suites) and optionally
+ * `{"environment": {"GIT_SHA": "…"}}` (variables for every container of the run).
+ */
+export class ResilientParallelEcsTests extends Construct {
+  /** The cluster the shards run in. */
+  public readonly cluster: ecs.ICluster;
+  /** The state machine that runs a test run. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The topic that notifications go to. */
+  public readonly topic: sns.ITopic;
+  /** The EventBridge rule that sends notifications when a run ends with one of the `notifyOn` statuses. */
+  public readonly notificationRule: events.Rule;
+  /** Each suite's task definition, by suite name. */
+  public readonly taskDefinitions: { [suiteName: string]: ecs.FargateTaskDefinition };
+  /** The bucket for test reports, run plans, shard records and summaries. */
+  public readonly resultsBucket: s3.IBucket;
+  /** The log group of the test containers; each suite's streams start with its name. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The log group of the state machine. */
+  public readonly stateMachineLogGroup: logs.ILogGroup;
+  /** The security groups of the tasks. */
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: ResilientParallelEcsTestsProps) {
+    super(scope, id);
+
+    const errors = new PropErrors();
+    const taskTimeout = errors.wholeSecondsInRange('taskTimeout', props.taskTimeout ?? Duration.hours(1),
+      TASK_TIMEOUT_SECONDS.min, TASK_TIMEOUT_SECONDS.max);
+    const suites = resolveTestSuites(props.testSuites, taskTimeout, errors);
+    const retry = resolveRetryPolicy(props.retryPolicy, errors);
+    const runTimeout = props.runTimeout ?? Duration.hours(12);
+    const runTimeoutSeconds = errors.wholeSecondsInRange('runTimeout', runTimeout, RUN_TIMEOUT_SECONDS.min, RUN_TIMEOUT_SECONDS.max);
+    const longestSuite = Math.max(...suites.map(suite => suite.timeoutSeconds));
+    if (runTimeoutSeconds !== undefined && suites.length > 0 && runTimeoutSeconds <= longestSuite) {
+      errors.add(`runTimeout is ${runTimeout.toHumanString()}, not longer than the longest suite timeout `
+        + `(${Duration.seconds(longestSuite).toHumanString()}); a run must be able to outlast one attempt of every shard.`);
+    }
+    const maxConcurrency = props.maxConcurrency ?? 100;
+    errors.integerInRange('maxConcurrency', maxConcurrency, 1, 10_000);
+    const capacity = props.capacity ?? FargateCapacity.ON_DEMAND;
+    if (capacity === FargateCapacity.SPOT && retry.maxAttempts < 2) {
+      errors.add(`capacity is SPOT with retryPolicy.maxAttempts ${retry.maxAttempts}; Spot needs at least 2 attempts, `
+        + 'because the last attempt runs on-demand.');
+    }
+    this.checkExclusiveProps(props, errors);
+    for (const [index, schedule] of (props.schedules ?? []).entries()) {
+      for (const name of schedule.testSuites ?? []) {
+        if (!suites.some(suite => suite.name === name)) {
+          errors.add(`schedules[${index}].testSuites has "${name}", which is not a test suite; `
+            + `known test suites are ${suites.map(suite => `"${suite.name}"`).join(', ')}.`);
+        }
+      }
+    }
+    errors.throwIfAny(this.node.path);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc ?? this.createVpc(logRetention, removalPolicy),
+      containerInsightsV2: props.containerInsights === false
+        ? ecs.ContainerInsights.DISABLED
+        : ecs.ContainerInsights.ENABLED,
+      enableFargateCapacityProviders: true,
+    });
+    const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.cluster.vpc,
+      description: 'Test tasks: no inbound traffic, all outbound traffic',
+      allowAllOutbound: true,
+    })];
+    this.connections = new ec2.Connections({ securityGroups });
+    const subnets = this.cluster.vpc.selectSubnets(props.vpcSubnets ?? {
+      subnetType: props.assignPublicIp ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    });
+
+    this.resultsBucket = props.resultsBucket ?? new s3.Bucket(this, 'ResultsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{
+        expiration: props.resultsRetention ?? Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+      removalPolicy,
+    });
+    if (!props.resultsBucket) {
+      // Everything a run writes lives below runs/; nothing, not even an administrator, writes elsewhere.
+      this.resultsBucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'DenyWritesOutsideRuns',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        notResources: [this.resultsBucket.arnForObjects(`${RESULTS_LAYOUT.runsPrefix}*`)],
+      }));
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'TestLogs', { retention: logRetention, removalPolicy });
+    this.stateMachineLogGroup = new logs.LogGroup(this, 'RunLogs', { retention: logRetention, removalPolicy });
+
+    this.taskDefinitions = this.createTaskDefinitions(suites);
+
+    const planFunction = new PlanFunction(this, 'PlanFunction', {
+      description: 'Checks the input of a test run and plans its shards',
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      logGroup: new logs.LogGroup(this, 'PlanFunctionLogs', { retention: logRetention, removalPolicy }),
+    });
+    const summaryFunction = new SummarizeFunction(this, 'SummaryFunction', {
+      description: 'Summarizes the shards of a test run',
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      logGroup: new logs.LogGroup(this, 'SummaryFunctionLogs', { retention: logRetention, removalPolicy }),
+    });
+    this.grantRunFiles(planFunction, summaryFunction);
+
+    const workflow = new RunWorkflow(this, 'Workflow', {
+      suites: suites.map(suite => ({
+        name: suite.name,
+        taskDefinition: this.taskDefinitions[suite.name].taskDefinitionArn,
+        family: this.taskDefinitions[suite.name].family,
+        container: CONTAINER_NAME,
+        shards: suite.shards,
+        timeoutSeconds: suite.timeoutSeconds,
+        environment: suite.environment,
+      })),
+      bucketName: this.resultsBucket.bucketName,
+      bucketArn: this.resultsBucket.bucketArn,
+      clusterArn: this.cluster.clusterArn,
+      subnetIds: subnets.subnetIds,
+      securityGroupIds: securityGroups.map(group => group.securityGroupId),
+      assignPublicIp: props.assignPublicIp ?? false,
+      useSpot: capacity === FargateCapacity.SPOT,
+      retry,
+      failFast: props.failFast ?? false,
+      maxConcurrency,
+      planFunction,
+      summaryFunction,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: runTimeout,
+      tracingEnabled: true,
+      logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    this.grantWorkflowAccess(suites);
+
+    const notifications = new RunNotifications(this, 'Notifications', {
+      stateMachine: this.stateMachine,
+      topic: props.topic,
+      targets: props.notificationTargets ?? [],
+      notifyOn: props.notifyOn ?? [RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABORTED],
+    });
+    this.topic = notifications.topic;
+    this.notificationRule = notifications.rule;
+
+    for (const [index, schedule] of (props.schedules ?? []).entries()) {
+      new events.Rule(this, `Schedule${index}`, {
+        description: `Starts a test run on schedule ${index}`,
+        schedule: schedule.schedule,
+        targets: [new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({
+            ...(schedule.testSuites ? { testSuites: schedule.testSuites } : {}),
+            ...(schedule.environment ? { environment: schedule.environment } : {}),
+          }),
+        })],
+      });
+    }
+
+    if (props.cluster && capacity === FargateCapacity.SPOT) {
+      Annotations.of(this).addWarningV2('cdk-resilient-parallel-ecs-tests:spotOnImportedCluster',
+        'capacity is SPOT on a cluster this construct did not create: make sure it has the FARGATE and FARGATE_SPOT '
+        + 'capacity providers, or every shard will fail to start.');
+    }
+    this.node.addValidation({ validate: () => this.checkStackSize() });
+  }
+
+  /** Lets a principal start runs and read how they ended. */
+  public grantStartRun(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.stateMachine.grantStartExecution(grantee);
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    return grant;
+  }
+
+  /** Lets a principal read the reports, records and summaries of every run. */
+  public grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    return this.resultsBucket.grantRead(grantee, `${RESULTS_LAYOUT.runsPrefix}*`);
+  }
+
+  /** Runs that ended FAILED: a shard did not pass, or the input was rejected. */
+  public metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed(props);
+  }
+
+  /** Runs that ran longer than `runTimeout`. */
+  public metricRunsTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricTimedOut(props);
+  }
+
+  /** Runs that someone stopped. */
+  public metricRunsAborted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricAborted(props);
+  }
+
+  /** Runs in which every shard passed. */
+  public metricRunsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricSucceeded(props);
+  }
+
+  /** How long runs take, in milliseconds. */
+  public metricRunTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricTime(props);
+  }
+
+  private checkExclusiveProps(props: ResilientParallelEcsTestsProps, errors: PropErrors) {
+    if (props.cluster && props.vpc) {
+      errors.add('vpc and cluster are both set; a cluster brings its own VPC, so give one of them.');
+    }
+    if (props.cluster && props.containerInsights !== undefined) {
+      errors.add('containerInsights and cluster are both set; containerInsights applies only to a new cluster.');
+    }
+    if (props.resultsBucket && props.resultsRetention) {
+      errors.add('resultsRetention and resultsBucket are both set; set the retention on your own bucket instead.');
+    }
+    if (props.resultsRetention && !props.resultsRetention.isUnresolved()) {
+      const days = props.resultsRetention.toDays({ integral: false });
+      if (!Number.isInteger(days) || days < 1 || days > 3650) {
+        errors.add(`resultsRetention is ${props.resultsRetention.toHumanString()}; it must be whole days from 1 to 3650.`);
+      }
+    }
+  }
+
+  private createVpc(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): ec2.IVpc {
+    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention, removalPolicy });
+    return new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
+    });
+  }
+
+  private createTaskDefinitions(suites: ResolvedTestSuite[]) {
+    // One execution role serves every suite: only the ECS agent uses it, to pull images, read each task's own
+    // secrets and environment file, and write logs. Each suite's task role, which its tests get, is its own.
+    const executionRole = new iam.Role(this, 'TaskExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Pulls test images, reads their secrets and environment files, writes their logs',
+    });
+    this.resultsBucket.grantRead(executionRole, `${RESULTS_LAYOUT.runsPrefix}*/_env/*`);
+
+    const definitions: { [name: string]: ecs.FargateTaskDefinition } = {};
+    for (const suite of suites) {
+      const definition = new ecs.FargateTaskDefinition(this, `TaskDefinition-${suite.name}`, {
+        cpu: suite.cpu,
+        memoryLimitMiB: suite.memoryLimitMiB,
+        ephemeralStorageGiB: suite.ephemeralStorageGiB,
+        runtimePlatform: {
+          cpuArchitecture: suite.cpuArchitecture,
+          operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        },
+        executionRole,
+      });
+      definition.addContainer(CONTAINER_NAME, {
+        image: suite.image,
+        command: suite.command,
+        essential: true,
+        secrets: suite.secrets,
+        logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: suite.name }),
+      });
+      // A suite's tests may write reports below their own suite's prefix of any run, and nowhere else.
+      this.resultsBucket.grantPut(definition.taskRole, `${RESULTS_LAYOUT.runsPrefix}*/${suite.name}/*`);
+      definitions[suite.name] = definition;
+    }
+    return definitions;
+  }
+
+  private grantRunFiles(planFunction: lambda.IFunction, summaryFunction: lambda.IFunction) {
+    const runs = RESULTS_LAYOUT.runsPrefix;
+    this.resultsBucket.grantPut(planFunction, `${runs}*/_env/*`);
+    this.resultsBucket.grantPut(planFunction, `${runs}*/_plan.json`);
+    this.resultsBucket.grantRead(summaryFunction, `${runs}*`);
+    this.resultsBucket.grantPut(summaryFunction, `${runs}*/summary.json`);
+  }
+
+  /**
+   * Grants the state machine exactly what its ECS calls need: RunTask on the suites' task definitions in this
+   * cluster, PassRole on their roles, and task lookups and stops confined to this cluster.
+   */
+  private grantWorkflowAccess(suites: ResolvedTestSuite[]) {
+    const role = this.stateMachine.role;
+    const stack = Stack.of(this);
+    const definitions = suites.map(suite => this.taskDefinitions[suite.name]);
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: definitions.map(definition => definition.taskDefinitionArn),
+      conditions: inCluster,
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [
+        ...definitions.map(definition => definition.taskRole.roleArn),
+        definitions[0].executionRole!.roleArn,
+      ],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
+      resources: [stack.formatArn({
+        service: 'ecs',
+        resource: 'task',
+        resourceName: `${this.cluster.clusterName}/*`,
+      })],
+      conditions: inCluster,
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:ListTasks'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${this.cluster.clusterName}/*` })],
+      conditions: inCluster,
+    }));
+    // The .sync integration learns that a task stopped through a rule that Step Functions manages.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForECSTaskRule' })],
+    }));
+    this.resultsBucket.grantPut(role, `${RESULTS_LAYOUT.runsPrefix}*/_results/*`);
+  }
+
+  private checkStackSize(): string[] {
+    const stack = Stack.of(this);
+    const resources = stack.node.findAll().filter(isCfnResource).length;
+    if (resources > CLOUDFORMATION_RESOURCE_LIMIT) {
+      return [`Stack ${stack.stackName} would have ${resources} resources, more than the `
+        + `${CLOUDFORMATION_RESOURCE_LIMIT} CloudFormation allows. Split the test suites across stacks, or across `
+        + 'several ResilientParallelEcsTests in different stacks.'];
+    }
+    return [];
+  }
+}
+
+function isCfnResource(construct: IConstruct): boolean {
+  return (construct as { cfnResourceType?: string }).cfnResourceType !== undefined && !Token.isUnresolved(construct.node.id);
+}

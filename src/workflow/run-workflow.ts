@@ -1,0 +1,106 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { passState, path } from './asl';
+import { ShardWorkflow, ShardWorkflowProps } from './shard-workflow';
+import { RUN_ERRORS } from '../runtime/contract';
+
+/** One suite as the shard workflow reads it at run time. */
+export interface ShardCatalogueEntry {
+  readonly name: string;
+  readonly taskDefinition: string;
+  readonly family: string;
+  readonly container: string;
+  readonly shards: number;
+  readonly timeoutSeconds: number;
+  /** Static environment, handed to the plan step, which writes it into the suite's environment file. */
+  readonly environment: Record<string, string>;
+}
+
+export interface RunWorkflowProps extends ShardWorkflowProps {
+  readonly suites: ShardCatalogueEntry[];
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly maxConcurrency: number;
+  readonly planFunction: lambda.IFunction;
+  readonly summaryFunction: lambda.IFunction;
+}
+
+/**
+ * The run: check the input and plan the shards, run every shard as a child execution of a Distributed Map, then
+ * summarize. Its definition grows with the number of suites, never with the number of shards: the shard list is
+ * data that the plan step returns, and each shard's record goes to S3 instead of into the run's payload.
+ */
+export class RunWorkflow extends Construct {
+  public readonly definition: sfn.IChainable;
+  public readonly shardMap: sfn.DistributedMap;
+
+  constructor(scope: Construct, id: string, props: RunWorkflowProps) {
+    super(scope, id);
+
+    const describe = passState(this, 'Describe test suites', {
+      parameters: {
+        input: path('$'),
+        config: {
+          suites: props.suites.map(({ environment, ...rest }) => rest),
+          bucket: props.bucketName,
+          bucketArn: props.bucketArn,
+        },
+        // Replaced by the fan-out's error if it fails, so the summary step always finds the field.
+        stoppedEarly: null,
+      },
+    });
+
+    const plan = new tasks.LambdaInvoke(this, 'Plan run', {
+      lambdaFunction: props.planFunction,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        input: sfn.JsonPath.objectAt('$.input'),
+        runId: sfn.JsonPath.executionName,
+        bucket: props.bucketName,
+        suites: props.suites.map(suite => ({ name: suite.name, shards: suite.shards, environment: suite.environment })),
+      }),
+      resultPath: '$.plan',
+    });
+    plan.addCatch(new sfn.Fail(this, 'Reject run', {
+      errorPath: '$.rejection.Error',
+      causePath: '$.rejection.Cause',
+    }), { errors: [RUN_ERRORS.invalidInput, RUN_ERRORS.unknownSuite], resultPath: '$.rejection' });
+
+    const shards = new ShardWorkflow(this, 'Shard', props);
+    this.shardMap = new sfn.DistributedMap(this, 'Run shards', {
+      itemsPath: '$.plan.items',
+      itemSelector: {
+        'item.$': '$$.Map.Item.Value',
+        'config.$': '$.config',
+        'runId.$': '$.plan.runId',
+      },
+      maxConcurrency: props.maxConcurrency,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: 'Shards',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    this.shardMap.itemProcessor(shards.startState);
+
+    const summarize = new tasks.LambdaInvoke(this, 'Summarize run', {
+      lambdaFunction: props.summaryFunction,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        bucket: props.bucketName,
+        stoppedEarly: sfn.JsonPath.objectAt('$.stoppedEarly'),
+      }),
+      resultPath: '$.summary',
+    });
+    // A failed fan-out (fail-fast, or a Map Run that could not go on) still gets a summary of what ran.
+    this.shardMap.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.stoppedEarly' });
+
+    const verdict = new sfn.Choice(this, 'Did every shard pass?')
+      .when(sfn.Condition.stringEquals('$.summary.status', 'PASSED'),
+        new sfn.Succeed(this, 'Run passed', { outputPath: '$.summary' }))
+      .otherwise(new sfn.Fail(this, 'Run failed', { errorPath: '$.summary.error', causePath: '$.summary.cause' }));
+
+    this.definition = describe.next(plan).next(this.shardMap).next(summarize).next(verdict);
+  }
+}
