@@ -106,6 +106,19 @@ describe('summarizeRun when every shard passed', () => {
     expect(summary.error).toBeUndefined();
     expect(summary.cause).toBeUndefined();
   });
+
+  test('treats a stoppedEarly of null, as the workflow passes it when the fan-out succeeded, as not stopped', async () => {
+    // GIVEN
+    const store = await plannedRun(['contract']);
+    await record(store, result('contract', 1));
+
+    // WHEN
+    const summary = await summarizeRun({ runId: RUN_ID, bucket: BUCKET, stoppedEarly: null } as unknown as SummaryEvent, store);
+
+    // THEN
+    expect(summary.status).toBe('PASSED');
+    expect(summary.stoppedEarly).toBe(false);
+  });
 });
 
 describe('summarizeRun when shards did not pass', () => {
