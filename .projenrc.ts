@@ -58,10 +58,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts'],
+    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
+    // One project for every linted file: the dev tsconfig covers src, tests, examples, integ apps and benchmarks.
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
     dirs: ['src'],
     devdirs: ['test', 'examples', 'integ', 'bench', 'projenrc'],
   },

@@ -2,8 +2,8 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { intrinsic, passState, path, template, TemplateValue } from './asl';
-import { TEST_ENVIRONMENT, RUN_ERRORS } from '../runtime/contract';
 import { ResolvedRetryPolicy } from '../retry-policy';
+import { TEST_ENVIRONMENT, RUN_ERRORS } from '../runtime/contract';
 
 /** What the shard workflow needs to know about where and how tasks run. */
 export interface ShardWorkflowProps {
@@ -66,6 +66,8 @@ export class ShardWorkflow extends Construct {
   public readonly startState: sfn.State;
 
   private readonly props: ShardWorkflowProps;
+  /** Every final state leads to the one state that saves the record. */
+  private savedResult?: sfn.State;
 
   constructor(scope: Construct, id: string, props: ShardWorkflowProps) {
     super(scope, id);
@@ -283,7 +285,10 @@ export class ShardWorkflow extends Construct {
       Cluster: cluster, Family: path('$.suite.family'), DesiredStatus: 'RUNNING', MaxResults: 100,
     }, '$.running');
     const listMore = ecsCall('List more running tasks', 'listTasks', {
-      Cluster: cluster, Family: path('$.suite.family'), DesiredStatus: 'RUNNING', MaxResults: 100,
+      Cluster: cluster,
+      Family: path('$.suite.family'),
+      DesiredStatus: 'RUNNING',
+      MaxResults: 100,
       NextToken: path('$.running.NextToken'),
     }, '$.running');
     const describe = ecsCall('Describe running tasks', 'describeTasks', {
@@ -353,7 +358,7 @@ export class ShardWorkflow extends Construct {
     const decide = new sfn.Choice(this, 'Decide next step')
       .when(sfn.Condition.and(sfn.Condition.stringEquals(status, 'PASSED'),
         sfn.Condition.numberGreaterThan('$.attempt.testRetries', 0)), this.finish('Shard passed after a retry', 'PASSED', true))
-      .when(sfn.Condition.stringEquals(status, 'PASSED'), this.finish('Shard passed', 'PASSED', false))
+      .when(sfn.Condition.stringEquals(status, 'PASSED'), this.finish('Shard passed', 'PASSED', false));
     if (retry.retryTestFailures > 0) {
       decide.when(sfn.Condition.and(sfn.Condition.stringEquals(status, 'TEST_FAILED'), testLeft),
         scheduleRetry('Schedule test retry', 'testRetries'));
@@ -416,8 +421,6 @@ export class ShardWorkflow extends Construct {
     });
     return record.next(this.saveResult());
   }
-
-  private savedResult?: sfn.State;
 
   private saveResult(): sfn.State {
     if (this.savedResult) {
