@@ -82,6 +82,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Tests synthesize stacks that reference the bundled functions, so the bundles must exist first.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
+// Everything a fresh clone must pass: what CI runs and the README's second quick-start command.
+const testAll = project.addTask('test:all', {
+  description: 'Every test: unit and simulated runs, lint, cdk-nag, cfn-lint, integ snapshots, bindings',
+});
+testAll.spawn(project.compileTask);
+testAll.spawn(project.testTask);
+
 project.addTask('demo', {
   description: 'Synthesize the example app offline and play one simulated test run with a mix of outcomes',
   exec: 'ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts',
