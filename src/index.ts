@@ -1,4 +1,4 @@
-export * from './resilient-parallel-ecs-tests';
-export * from './test-suite';
-export * from './retry-policy';
-export * from './notifications';
+export { ResilientParallelEcsTests, ResilientParallelEcsTestsProps, FargateCapacity, RunSchedule } from './resilient-parallel-ecs-tests';
+export { TestSuite } from './test-suite';
+export { RetryPolicy } from './retry-policy';
+export { RunStatus } from './notifications';
