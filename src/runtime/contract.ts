@@ -124,8 +124,11 @@ export interface RunSummary {
   readonly cause?: string;
 }
 
-/** Step Functions caps the output of a state at 256 KiB; the summary keeps well under it. */
-export const SUMMARY_BUDGET_BYTES = 200 * 1024;
+/**
+ * Step Functions caps the output of a state and of an execution at 256 KiB (262,144 bytes). The summary is the whole
+ * output of its state and of the run, so it may take almost all of it.
+ */
+export const SUMMARY_BUDGET_BYTES = 250 * 1024;
 /** Step Functions caps an error cause at 32,768 characters. */
 export const CAUSE_BUDGET_CHARS = 30_000;
 /** The per-run environment overrides, in bytes of NAME=value lines. */

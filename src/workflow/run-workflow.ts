@@ -91,15 +91,15 @@ export class RunWorkflow extends Construct {
         bucket: props.bucketName,
         stoppedEarly: sfn.JsonPath.objectAt('$.stoppedEarly'),
       }),
-      resultPath: '$.summary',
+      // The summary replaces the state: the shard list it no longer needs would count against the 256 KiB limit.
+      resultPath: '$',
     });
     // A failed fan-out (fail-fast, or a Map Run that could not go on) still gets a summary of what ran.
     this.shardMap.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.stoppedEarly' });
 
     const verdict = new sfn.Choice(this, 'Did every shard pass?')
-      .when(sfn.Condition.stringEquals('$.summary.status', 'PASSED'),
-        new sfn.Succeed(this, 'Run passed', { outputPath: '$.summary' }))
-      .otherwise(new sfn.Fail(this, 'Run failed', { errorPath: '$.summary.error', causePath: '$.summary.cause' }));
+      .when(sfn.Condition.stringEquals('$.status', 'PASSED'), new sfn.Succeed(this, 'Run passed'))
+      .otherwise(new sfn.Fail(this, 'Run failed', { errorPath: '$.error', causePath: '$.cause' }));
 
     this.definition = describe.next(plan).next(this.shardMap).next(summarize).next(verdict);
   }
