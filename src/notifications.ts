@@ -84,16 +84,36 @@ export class RunNotifications extends Construct {
  * names the shards that did not pass, when the event carries it), and a link to the execution.
  */
 export function notificationMessage(): events.RuleTargetInput {
-  const field = events.EventField.fromPath;
-  const region = field('$.region');
-  const executionArn = field('$.detail.executionArn');
-  return events.RuleTargetInput.fromMultilineText([
-    `Test run ${field('$.detail.name')} ended ${field('$.detail.status')}.`,
+  return new PlainTextInput([
+    'Test run <name> ended <status>.',
     '',
-    `${field('$.detail.cause')}`,
+    '<cause>',
     '',
-    `Started: ${field('$.detail.startDate')} (epoch ms); ended at ${field('$.time')}`,
-    `State machine: ${field('$.detail.stateMachineArn')}`,
-    `Execution: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
-  ].join('\n'));
+    'Started: <startDate> (epoch ms); ended at <time>',
+    'State machine: <stateMachineArn>',
+    'Execution: https://<region>.console.aws.amazon.com/states/home?region=<region>#/v2/executions/details/<executionArn>',
+  ].join('\n'), {
+    name: '$.detail.name',
+    status: '$.detail.status',
+    cause: '$.detail.cause',
+    startDate: '$.detail.startDate',
+    time: '$.time',
+    stateMachineArn: '$.detail.stateMachineArn',
+    region: '$.region',
+    executionArn: '$.detail.executionArn',
+  });
+}
+
+/**
+ * An input template that is plain text. aws-cdk-lib's text inputs JSON-encode their text, and EventBridge hands an
+ * input transformer's result to SNS as it is, so every message, or every line of it, would arrive in quotes.
+ */
+class PlainTextInput extends events.RuleTargetInput {
+  constructor(private readonly template: string, private readonly paths: Record<string, string>) {
+    super();
+  }
+
+  public bind(): events.RuleTargetInputProperties {
+    return { inputTemplate: this.template, inputPathsMap: this.paths };
+  }
 }
