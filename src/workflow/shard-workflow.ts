@@ -68,6 +68,8 @@ export class ShardWorkflow extends Construct {
   private readonly props: ShardWorkflowProps;
   /** Every final state leads to the one state that saves the record. */
   private savedResult?: sfn.State;
+  /** The first attempt and every retry go through the same choice of capacity. */
+  private capacityChoice?: sfn.Choice;
 
   constructor(scope: Construct, id: string, props: ShardWorkflowProps) {
     super(scope, id);
@@ -106,16 +108,20 @@ export class ShardWorkflow extends Construct {
     if (!this.props.useSpot) {
       return runTask;
     }
+    if (this.capacityChoice) {
+      return this.capacityChoice;
+    }
     const capacity = (name: string, provider: string) => new sfn.Pass(this, name, {
       result: sfn.Result.fromArray([{ CapacityProvider: provider, Weight: 1 }]),
       resultPath: '$.capacity',
     }).next(runTask);
-    return new sfn.Choice(this, 'Choose capacity')
+    this.capacityChoice = new sfn.Choice(this, 'Choose capacity')
       .when(
         sfn.Condition.numberGreaterThanEquals('$.attempt.infraRetries', this.props.retry.maxAttempts - 1),
         capacity('Use on-demand Fargate', 'FARGATE'),
       )
       .otherwise(capacity('Use Fargate Spot', 'FARGATE_SPOT'));
+    return this.capacityChoice;
   }
 
   private runTaskState(): sfn.CustomState {
