@@ -13,8 +13,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { RunNotifications, RunStatus } from './notifications';
 import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
-import { PlanFunction } from './runtime/plan-function';
 import { RESULTS_LAYOUT } from './runtime/contract';
+import { PlanFunction } from './runtime/plan-function';
 import { SummarizeFunction } from './runtime/summarize-function';
 import { ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
 import { PropErrors } from './validation';
@@ -545,9 +545,11 @@ export class ResilientParallelEcsTests extends Construct {
       })],
       conditions: inCluster,
     }));
+    // ListTasks names only container instances as resources, and Fargate has none: a cluster-wide listing is
+    // authorized against "*", so the ecs:cluster condition is what confines it.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:ListTasks'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${this.cluster.clusterName}/*` })],
+      resources: ['*'],
       conditions: inCluster,
     }));
     // The .sync integration learns that a task stopped through a rule that Step Functions manages.
