@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,13 +10,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { RunNotifications, RunStatus } from './notifications';
 import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
 import { RESULTS_LAYOUT } from './runtime/contract';
 import { PlanFunction } from './runtime/plan-function';
 import { SummarizeFunction } from './runtime/summarize-function';
-import { ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
+import { checkEnvironmentEntry, ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
 import { PropErrors } from './validation';
 import { RunWorkflow } from './workflow/run-workflow';
 
@@ -248,8 +248,10 @@ export class ResilientParallelEcsTests extends Construct {
     super(scope, id);
 
     const errors = new PropErrors();
-    const taskTimeout = errors.wholeSecondsInRange('taskTimeout', props.taskTimeout ?? Duration.hours(1),
-      TASK_TIMEOUT_SECONDS.min, TASK_TIMEOUT_SECONDS.max);
+    const taskTimeoutProp = props.taskTimeout ?? Duration.hours(1);
+    const taskTimeout = taskTimeoutProp.isUnresolved()
+      ? taskTimeoutProp.toSeconds()
+      : errors.wholeSecondsInRange('taskTimeout', taskTimeoutProp, TASK_TIMEOUT_SECONDS.min, TASK_TIMEOUT_SECONDS.max);
     const suites = resolveTestSuites(props.testSuites, taskTimeout, errors);
     const retry = resolveRetryPolicy(props.retryPolicy, errors);
     const runTimeout = props.runTimeout ?? Duration.hours(12);
@@ -262,12 +264,16 @@ export class ResilientParallelEcsTests extends Construct {
     const maxConcurrency = props.maxConcurrency ?? 100;
     errors.integerInRange('maxConcurrency', maxConcurrency, 1, 10_000);
     const capacity = props.capacity ?? FargateCapacity.ON_DEMAND;
-    if (capacity === FargateCapacity.SPOT && retry.maxAttempts < 2) {
+    if (capacity === FargateCapacity.SPOT && !Token.isUnresolved(retry.maxAttempts) && retry.maxAttempts < 2) {
       errors.add(`capacity is SPOT with retryPolicy.maxAttempts ${retry.maxAttempts}; Spot needs at least 2 attempts, `
         + 'because the last attempt runs on-demand.');
     }
     this.checkExclusiveProps(props, errors);
     for (const [index, schedule] of (props.schedules ?? []).entries()) {
+      // The plan step would refuse these on every scheduled run; they are known now.
+      for (const [name, value] of Object.entries(schedule.environment ?? {})) {
+        checkEnvironmentEntry(`schedules[${index}].environment`, name, value, errors);
+      }
       for (const name of schedule.testSuites ?? []) {
         if (!suites.some(suite => suite.name === name)) {
           errors.add(`schedules[${index}].testSuites has "${name}", which is not a test suite; `
@@ -562,7 +568,9 @@ export class ResilientParallelEcsTests extends Construct {
 
   private checkStackSize(): string[] {
     const stack = Stack.of(this);
-    const resources = stack.node.findAll().filter(isCfnResource).length;
+    // A nested stack's resources live in its own template, under its own limit.
+    const resources = stack.node.findAll().filter(construct => CfnResource.isCfnResource(construct)
+      && Stack.of(construct) === stack).length;
     if (resources > CLOUDFORMATION_RESOURCE_LIMIT) {
       return [`Stack ${stack.stackName} would have ${resources} resources, more than the `
         + `${CLOUDFORMATION_RESOURCE_LIMIT} CloudFormation allows. Split the test suites across stacks, or across `
@@ -570,8 +578,4 @@ export class ResilientParallelEcsTests extends Construct {
     }
     return [];
   }
-}
-
-function isCfnResource(construct: IConstruct): boolean {
-  return (construct as { cfnResourceType?: string }).cfnResourceType !== undefined && !Token.isUnresolved(construct.node.id);
 }

@@ -92,6 +92,17 @@ export function resolveRetryPolicy(policy: RetryPolicy = {}, errors: PropErrors)
   const maxDelay = policy.maxDelay ?? Duration.minutes(5);
   const jitter = policy.jitter ?? sfn.JitterType.FULL;
 
+  // The retry decisions and the table of waits are written into the definition: a value known only at deploy time
+  // would silently leave them at a default, so it is refused instead.
+  const unresolved = [
+    ...Object.entries({ maxAttempts, retryTestFailures, backoffRate }).filter(([, value]) => Token.isUnresolved(value)),
+    ...Object.entries({ interval, maxDelay }).filter(([, value]) => value.isUnresolved()),
+  ];
+  for (const [name] of unresolved) {
+    errors.add(`retryPolicy.${name} is a token; the retry schedule is written into the state machine at synth time, `
+      + 'so it must be a plain value.');
+  }
+
   errors.integerInRange('retryPolicy.maxAttempts', maxAttempts, ...LIMITS.maxAttempts);
   errors.integerInRange('retryPolicy.retryTestFailures', retryTestFailures, ...LIMITS.retryTestFailures);
   errors.numberInRange('retryPolicy.backoffRate', backoffRate, ...LIMITS.backoffRate);

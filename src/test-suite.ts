@@ -161,7 +161,10 @@ export function resolveTestSuites(
 
     let timeoutSeconds = defaultTimeout;
     if (suite.timeout) {
-      timeoutSeconds = errors.wholeSecondsInRange(`${at}.timeout`, suite.timeout, TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max);
+      // A token is not judged, but its value still has to reach the catalogue.
+      timeoutSeconds = suite.timeout.isUnresolved()
+        ? suite.timeout.toSeconds()
+        : errors.wholeSecondsInRange(`${at}.timeout`, suite.timeout, TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max);
     }
 
     if (suite.ephemeralStorageGiB !== undefined) {
@@ -203,7 +206,7 @@ export function resolveTestSuites(
 
 export const TASK_TIMEOUT_SECONDS = TIMEOUT_SECONDS;
 
-function checkEnvironmentEntry(at: string, name: string, value: string, errors: PropErrors) {
+export function checkEnvironmentEntry(at: string, name: string, value: string, errors: PropErrors) {
   checkEnvironmentName(at, name, errors);
   if (!Token.isUnresolved(value) && /[\r\n]/.test(value)) {
     errors.add(`${at}.${name} has a line break; values reach the container through an environment file, `

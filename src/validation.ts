@@ -41,7 +41,9 @@ export class PropErrors {
     }
     const millis = value.toMilliseconds();
     if (millis % 1000 !== 0 || millis < minSeconds * 1000 || millis > maxSeconds * 1000) {
-      this.add(`${prop} is ${value.toHumanString()}; it must be whole seconds from ${describeSeconds(minSeconds)} `
+      // toHumanString drops the milliseconds of a longer duration, which are what make it wrong here.
+      const shown = millis % 1000 === 0 ? value.toHumanString() : `${millis / 1000} seconds`;
+      this.add(`${prop} is ${shown}; it must be whole seconds from ${describeSeconds(minSeconds)} `
         + `to ${describeSeconds(maxSeconds)}.`);
       return undefined;
     }

@@ -26,9 +26,14 @@ export interface Synthesized {
   readonly states: Record<string, AslState>;
 }
 
+/** Builds the construct, by default with one suite named "unit", without synthesizing. */
+export function build(props: Partial<ResilientParallelEcsTestsProps> = {}, stack = newStack()): ResilientParallelEcsTests {
+  return new ResilientParallelEcsTests(stack, 'Tests', { testSuites: [suite('unit')], ...props });
+}
+
 /** Builds the construct, by default with one suite named "unit", and synthesizes its stack. */
 export function synth(props: Partial<ResilientParallelEcsTestsProps> = {}, stack = newStack()): Synthesized {
-  const tests = new ResilientParallelEcsTests(stack, 'Tests', { testSuites: [suite('unit')], ...props });
+  const tests = build(props, stack);
   const template = Template.fromStack(stack);
   const definition = stateMachineDefinition(template);
   return { stack, tests, template, definition, states: allStates(definition) };

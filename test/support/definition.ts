@@ -15,7 +15,8 @@ export interface AslDefinition {
 
 /**
  * The definition of the only state machine in a template, parsed into an object. CloudFormation references inside it
- * become readable placeholders: `${Ref:LogicalId}`, `${GetAtt:LogicalId.Attribute}`, `${AWS::Partition}`.
+ * become readable placeholders: `${Ref:LogicalId}`, `${GetAtt:LogicalId.Attribute}`, `${AWS::Partition}`; a
+ * reference that stands for a whole value, such as a number from a parameter, becomes a placeholder string.
  */
 export function stateMachineDefinition(template: Template): AslDefinition {
   return JSON.parse(definitionString(template));
@@ -55,7 +56,25 @@ function joinIntrinsic(value: unknown): string {
     return placeholder(value);
   }
   const [separator, parts] = join;
-  return parts.map(joinIntrinsic).join(separator);
+  let text = '';
+  for (const [index, part] of parts.entries()) {
+    text += index > 0 ? separator : '';
+    // A token inside a JSON string becomes part of the string; a token in a value's place (a number) becomes a string.
+    text += typeof part === 'string' ? part : insideJsonString(text) ? joinIntrinsic(part) : `"${joinIntrinsic(part)}"`;
+  }
+  return text;
+}
+
+function insideJsonString(text: string): boolean {
+  let inside = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') {
+      i++;
+    } else if (text[i] === '"') {
+      inside = !inside;
+    }
+  }
+  return inside;
 }
 
 function placeholder(token: unknown): string {
