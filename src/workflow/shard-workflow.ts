@@ -38,6 +38,8 @@ const TASK_DID_NOT_RUN = [
   '*ResourceInitializationError*',
   '*TaskFailedToStart*',
   '*SpotInterruption*',
+  // ECS's stopped reason for a Spot interruption, all a cause holds if it is the reason rather than the task (U1).
+  '*Spot Task was interrupted*',
   '*Timeout waiting for network interface*',
   '*ResourceNotFoundException*',
   '*RESOURCE:*',
