@@ -551,6 +551,13 @@ export class ResilientParallelEcsTests extends Construct {
       })],
       conditions: inCluster,
     }));
+    // RunTask propagates the task definition's tags to the task, which ECS authorizes as tagging on creation;
+    // without this, a stack with tags could not start a single shard.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    }));
     // ListTasks names only container instances as resources, and Fargate has none: a cluster-wide listing is
     // authorized against "*", so the ecs:cluster condition is what confines it.
     role.addToPrincipalPolicy(new iam.PolicyStatement({

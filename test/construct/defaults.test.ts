@@ -361,6 +361,21 @@ describe('ResilientParallelEcsTests with only test suites given', () => {
       });
     });
 
+    test('may tag the tasks it starts, which carry their task definition\'s tags, and tag nothing else', () => {
+      // THEN
+      const { stack, tests } = built;
+      expect(statements).toContainEqual({
+        Action: 'ecs:TagResource',
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:eu-west-1:123456789012:task/',
+            stack.resolve(tests.cluster.clusterName), '/*']],
+        },
+      });
+      expect(built.states['Run test task'].Parameters.PropagateTags).toBe('TASK_DEFINITION');
+    });
+
     test('may list tasks only in its cluster; ListTasks on a whole cluster is authorized against "*"', () => {
       // THEN
       const { stack, tests } = built;

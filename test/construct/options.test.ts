@@ -12,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { build, catalogueEntry, newStack, onlyResource, statementsOfRole, suite, synth } from './fixtures';
-import { FargateCapacity, RunStatus } from '../../src';
+import { FargateCapacity, ResilientParallelEcsTests, RunStatus } from '../../src';
 
 /** A VPC known only by its attributes: its subnets and security groups appear in the template as literals. */
 function importedVpc(stack: ReturnType<typeof newStack>) {
@@ -62,8 +62,13 @@ describe('networking options', () => {
     expect(states['Stop timed-out task'].Parameters.Cluster).toBe(clusterArn);
     const role = stack.resolve(tests.stateMachine.role.roleArn)['Fn::GetAtt'][0];
     const ecsStatements = statementsOfRole(template, role).filter(statement => JSON.stringify(statement.Action).includes('ecs:'));
-    expect(ecsStatements).toHaveLength(3);
-    for (const statement of ecsStatements) {
+    expect(ecsStatements.map(statement => statement.Action)).toEqual([
+      'ecs:RunTask', ['ecs:DescribeTasks', 'ecs:StopTask'], 'ecs:TagResource', 'ecs:ListTasks',
+    ]);
+    expect(ecsStatements[2].Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:eu-west-1:123456789012:task/ci/*']],
+    });
+    for (const statement of ecsStatements.filter(candidate => candidate.Action !== 'ecs:TagResource')) {
       expect(statement.Condition).toEqual({
         ArnEquals: {
           'ecs:cluster': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:eu-west-1:123456789012:cluster/ci']] },
@@ -550,6 +555,22 @@ describe('public surface', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: tests.taskDefinitions.e2e.family });
     expect(tests.logGroup.node.path).toBe('TestStack/Tests/TestLogs');
     expect(tests.stateMachineLogGroup.node.path).toBe('TestStack/Tests/RunLogs');
+  });
+
+  test('two of them live side by side in one stack, each with its own state machine, cluster and topic', () => {
+    // GIVEN
+    const stack = newStack();
+    build({}, stack);
+
+    // WHEN
+    new ResilientParallelEcsTests(stack, 'Nightly', { testSuites: [suite('unit')] });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    template.resourceCountIs('AWS::ECS::Cluster', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::Events::Rule', 2);
   });
 
   test('grantStartRun: lets a principal start runs and describe their executions', () => {
