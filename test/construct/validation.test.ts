@@ -184,7 +184,7 @@ describe('retryPolicy', () => {
     [{ maxDelay: Duration.hours(2) }, 'retryPolicy.maxDelay is 2 hours; it must be whole seconds from 1 second to 1 hour.'],
     [{ interval: Duration.minutes(1), maxDelay: Duration.seconds(30) },
       'retryPolicy.maxDelay is 30 seconds, shorter than retryPolicy.interval (60 seconds); it must be at least the interval.'],
-  ])('%#: %p', (retryPolicy, message) => {
+  ])('refuses retryPolicy %p', (retryPolicy, message) => {
     expect(errorOf({ retryPolicy })).toBe(`${PREFIX}  - ${message}`);
   });
 
@@ -285,7 +285,7 @@ describe('reporting', () => {
     ].join('\n'));
   });
 
-  test('a valid construct creates nothing when another prop is wrong: the error comes before any resource', () => {
+  test('creates no resources when a prop is wrong: every prop is checked first', () => {
     // GIVEN
     const stack = newStack();
 
