@@ -1,6 +1,5 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -46,13 +45,8 @@ export class RunNotifications extends Construct {
         description: 'Encrypts the notifications of test runs',
         enableKeyRotation: true,
       });
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'AllowEventBridgeToPublishToTheEncryptedTopic',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        // In a key policy, '*' is this key. AWS documents no condition key that EventBridge sets on these calls.
-        resources: ['*'],
-      }));
+      // The rule's SNS target grants events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on this key, and
+      // nothing more, through Topic.grantPublish.
       this.key = key;
       this.topic = new sns.Topic(this, 'Topic', {
         displayName: 'Test run notifications',
