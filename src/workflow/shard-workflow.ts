@@ -32,6 +32,23 @@ const TRANSIENT_ECS_ERRORS = [
 ];
 const THROTTLING_WORDING = ['*ate exceeded*', '*hrottl*', '*TooManyRequests*'];
 
+/**
+ * Fargate launches tasks from a token bucket per account and Region: 100 at once, then 20 a second (on-demand and
+ * Spot have one each). When more shards start together, RunTask is throttled, and Step Functions reports it as
+ * `ECS.AmazonECSException` with a "Rate exceeded" cause. The Run test task state repeats such calls itself: at
+ * once, without spending one of the shard's attempts, and with a short ceiling on the wait, so that the last
+ * launches follow the bucket's last free tokens closely. Whatever else ECS reports under these names is transient
+ * too; it reaches the shard's own retry policy only after these repeats.
+ */
+const LAUNCH_THROTTLING_RETRY: sfn.RetryProps = {
+  errors: ['ECS.AmazonECSException', 'ECS.ThrottlingException'],
+  interval: Duration.seconds(2),
+  backoffRate: 1.5,
+  maxDelay: Duration.seconds(10),
+  jitterStrategy: sfn.JitterType.FULL,
+  maxAttempts: 100,
+};
+
 /** Stopped reasons of a task that never got to run the tests: nothing about the tests is known. */
 const TASK_DID_NOT_RUN = [
   '*CannotPullContainer*',
@@ -174,7 +191,7 @@ export class ShardWorkflow extends Construct {
         TimeoutSecondsPath: '$.suite.timeoutSeconds',
         ResultPath: '$.task',
       },
-    });
+    }).addRetry(LAUNCH_THROTTLING_RETRY);
   }
 
   /**
@@ -350,8 +367,16 @@ export class ShardWorkflow extends Construct {
     const infraLeft = sfn.Condition.numberLessThan('$.attempt.infraRetries', retry.maxAttempts - 1);
     const testLeft = sfn.Condition.numberLessThan('$.attempt.testRetries', retry.retryTestFailures);
 
-    const backOff = new sfn.Wait(this, 'Back off', { time: sfn.WaitTime.secondsPath('$.attempt.waitSeconds') });
-    backOff.next(this.chooseCapacity(runTask));
+    // Made by the first retry branch only: with no retries nothing would reach it, and Step Functions refuses a
+    // definition with a state that nothing reaches (as with maxAttempts 1 and no test retries).
+    let backOff: sfn.Wait | undefined;
+    const backOffThenRetry = () => {
+      if (!backOff) {
+        backOff = new sfn.Wait(this, 'Back off', { time: sfn.WaitTime.secondsPath('$.attempt.waitSeconds') });
+        backOff.next(this.chooseCapacity(runTask));
+      }
+      return backOff;
+    };
     const scheduleRetry = (id: string, counter: 'infraRetries' | 'testRetries') => new sfn.Pass(this, id, {
       parameters: template({
         number: intrinsic('States.MathAdd($.attempt.number, 1)'),
@@ -360,7 +385,7 @@ export class ShardWorkflow extends Construct {
         waitSeconds: this.waitExpression(),
       }),
       resultPath: '$.attempt',
-    }).next(backOff);
+    }).next(backOffThenRetry());
 
     const timedOut = sfn.Condition.stringEquals(status, 'TIMED_OUT');
     const decide = new sfn.Choice(this, 'Decide next step')

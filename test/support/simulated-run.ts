@@ -45,8 +45,9 @@ export interface SimulatedRun {
   readonly summary?: RunSummary;
   /** Each recorded shard's result, keyed `suite/shard`. */
   readonly shardResults: Record<string, ShardResult>;
-  /** How many tasks each shard's attempts started, keyed `suite/shard`. */
+  /** How many attempts each shard made (the TEST_ATTEMPT values its RunTask calls carried), keyed `suite/shard`. */
   readonly attempts: Record<string, number>;
+  /** Every RunTask call, a repeated one included. */
   readonly runTaskRequests: readonly RunTaskRequest[];
   readonly waits: readonly RetryWait[];
   /** The most test tasks that ran at one time. */
@@ -151,11 +152,13 @@ export async function simulateRun(source: SynthesizedWorkflow | ResilientParalle
     const result = JSON.parse((await store.get(key))!) as ShardResult;
     shardResults[`${result.suite}/${result.shard}`] = result;
   }
-  const attempts: Record<string, number> = {};
+  // An attempt may take several RunTask calls when the state itself repeats a throttled one; it counts once.
+  const attemptNumbers = new Map<string, Set<number>>();
   for (const request of ecs.runTaskRequests) {
     const shard = `${request.suite}/${request.shard}`;
-    attempts[shard] = (attempts[shard] ?? 0) + 1;
+    attemptNumbers.set(shard, (attemptNumbers.get(shard) ?? new Set()).add(request.attempt));
   }
+  const attempts = Object.fromEntries([...attemptNumbers].map(([shard, numbers]) => [shard, numbers.size]));
 
   return {
     ...ending,

@@ -137,3 +137,17 @@ test('asks on-demand Fargate for every attempt without Spot', async () => {
     ['FARGATE', undefined],
   ]);
 });
+
+test('does not retry an infrastructure failure when maxAttempts is 1', async () => {
+  // GIVEN
+  const workflow = synthesizeTests({ testSuites: [testSuite('unit', 2)], retryPolicy: { maxAttempts: 1 } });
+
+  // WHEN
+  const run = await simulateRun(workflow, { tasks: { 'unit/1': [task.failsToPullImage(), task.passes()] } });
+
+  // THEN
+  expect(run.status).toBe('FAILED');
+  expect(run.attempts).toEqual({ 'unit/1': 1, 'unit/2': 1 });
+  expect(run.shardResults['unit/1']).toMatchObject({ status: 'ERROR', attempts: 1 });
+  expect(run.waits).toEqual([]);
+});
