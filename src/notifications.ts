@@ -1,5 +1,6 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -44,6 +45,7 @@ export class RunNotifications extends Construct {
       const key = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the notifications of test runs',
         enableKeyRotation: true,
+        policy: topicKeyPolicy(),
       });
       // The rule's SNS target grants events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on this key, and
       // nothing more, through Topic.grantPublish.
@@ -71,6 +73,30 @@ export class RunNotifications extends Construct {
     });
     this.rule.addTarget(new targets.SnsTopic(this.topic, { message: notificationMessage() }));
   }
+}
+
+/**
+ * The topic key's policy before the notification rule adds EventBridge's use of it. aws-cdk-lib's default gives the
+ * account kms:*; this names what the account needs instead: to administer the key (as the AWS console's key
+ * administrators statement does, which is also what CloudFormation needs to update and delete it), and to let its
+ * own IAM policies grant decrypting and generating data keys, which is what publishing to the topic takes. Nothing
+ * in the account can encrypt other data with it, or re-encrypt, sign or verify.
+ */
+function topicKeyPolicy(): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [new iam.PolicyStatement({
+      sid: 'AccountAdministersTheKeyAndGrantsPublishing',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: [
+        'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+        'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+        'kms:Decrypt', 'kms:GenerateDataKey*',
+      ],
+      // In a key policy, "*" is this key.
+      resources: ['*'],
+    })],
+  });
 }
 
 /**

@@ -11,7 +11,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import {
+  acknowledge, acknowledgeWildcardResource, acknowledgeWildcardResourcesOf, allowWithWildcardResources, IAM_WILDCARDS, statementsOf,
+} from './acknowledgements';
 import { RunNotifications, RunStatus } from './notifications';
+import { grantReadRunFiles, grantWriteRunFiles } from './results-access';
 import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
 import { RESULTS_LAYOUT } from './runtime/contract';
 import { PlanFunction } from './runtime/plan-function';
@@ -323,6 +327,10 @@ export class ResilientParallelEcsTests extends Construct {
         actions: ['s3:PutObject'],
         notResources: [this.resultsBucket.arnForObjects(`${RESULTS_LAYOUT.runsPrefix}*`)],
       }));
+      acknowledge(this.resultsBucket, 'AwsSolutions-S1', 'The results bucket holds test reports and run records that '
+        + 'only this construct\'s roles write, below runs/, and that expire after resultsRetention. Who wrote what is '
+        + 'in CloudTrail (data events, where the account records them); server access logs would add a second bucket '
+        + 'and a log object for every request of every shard. To log access, pass your own bucket as resultsBucket.');
     }
 
     this.logGroup = new logs.LogGroup(this, 'TestLogs', { retention: logRetention, removalPolicy });
@@ -330,17 +338,21 @@ export class ResilientParallelEcsTests extends Construct {
 
     this.taskDefinitions = this.createTaskDefinitions(suites);
 
+    const planLogs = new logs.LogGroup(this, 'PlanFunctionLogs', { retention: logRetention, removalPolicy });
     const planFunction = new PlanFunction(this, 'PlanFunction', {
       description: 'Checks the input of a test run and plans its shards',
       timeout: Duration.minutes(1),
       memorySize: 256,
-      logGroup: new logs.LogGroup(this, 'PlanFunctionLogs', { retention: logRetention, removalPolicy }),
+      logGroup: planLogs,
+      role: this.functionRole('PlanFunctionRole', planLogs),
     });
+    const summaryLogs = new logs.LogGroup(this, 'SummaryFunctionLogs', { retention: logRetention, removalPolicy });
     const summaryFunction = new SummarizeFunction(this, 'SummaryFunction', {
       description: 'Summarizes the shards of a test run',
       timeout: Duration.minutes(5),
       memorySize: 512,
-      logGroup: new logs.LogGroup(this, 'SummaryFunctionLogs', { retention: logRetention, removalPolicy }),
+      logGroup: summaryLogs,
+      role: this.functionRole('SummaryFunctionRole', summaryLogs),
     });
     this.grantRunFiles(planFunction, summaryFunction);
 
@@ -376,7 +388,7 @@ export class ResilientParallelEcsTests extends Construct {
       tracingEnabled: true,
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    this.grantWorkflowAccess(suites);
+    this.grantWorkflowAccess(suites, [planFunction, summaryFunction]);
 
     const notifications = new RunNotifications(this, 'Notifications', {
       stateMachine: this.stateMachine,
@@ -415,9 +427,22 @@ export class ResilientParallelEcsTests extends Construct {
     return grant;
   }
 
-  /** Lets a principal read the reports, records and summaries of every run. */
+  /** Lets a principal read the reports, records and summaries of every run: s3:GetObject and s3:ListBucket below runs/. */
   public grantReadResults(grantee: iam.IGrantable): iam.Grant {
-    return this.resultsBucket.grantRead(grantee, `${RESULTS_LAYOUT.runsPrefix}*`);
+    const runs = `${RESULTS_LAYOUT.runsPrefix}*`;
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.resultsBucket.arnForObjects(runs)],
+    });
+    const list = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.resultsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': runs } },
+    });
+    this.resultsBucket.encryptionKey?.grantDecrypt(grantee);
+    return read.combine(list);
   }
 
   /** Runs that ended FAILED: a shard did not pass, or the input was rejected. */
@@ -483,7 +508,14 @@ export class ResilientParallelEcsTests extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Pulls test images, reads their secrets and environment files, writes their logs',
     });
-    this.resultsBucket.grantRead(executionRole, `${RESULTS_LAYOUT.runsPrefix}*/_env/*`);
+    grantReadRunFiles({
+      bucket: this.resultsBucket,
+      grantee: executionRole,
+      keys: [RESULTS_LAYOUT.environmentFileKey('*', '*')],
+      bucketLocation: true,
+      reason: 'The ECS agent reads a task\'s environment file from runs/<run>/_env/<suite>.env when the task starts; '
+        + 'the run is named only when it starts. Read only, and only environment files, which hold no secrets.',
+    });
 
     const definitions: { [name: string]: ecs.FargateTaskDefinition } = {};
     for (const suite of suites) {
@@ -505,29 +537,88 @@ export class ResilientParallelEcsTests extends Construct {
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: suite.name }),
       });
       // A suite's tests may write reports below their own suite's prefix of any run, and nowhere else.
-      this.resultsBucket.grantPut(definition.taskRole, `${RESULTS_LAYOUT.runsPrefix}*/${suite.name}/*`);
+      grantWriteRunFiles({
+        bucket: this.resultsBucket,
+        grantee: definition.taskRole,
+        keys: [`${RESULTS_LAYOUT.runPrefix('*')}${suite.name}/*`],
+        multipart: true,
+        reason: `The tests of suite ${suite.name} write their reports below RESULTS_PREFIX, `
+          + `runs/<run>/${suite.name}/<shard>/<attempt>/, and the run is named only when it starts. Writes only, `
+          + 'below this suite\'s prefix; its shard records are denied to it.',
+      });
+      // A policy's * spans slashes, so runs/*/<suite>/* also matches runs/<run>/_results/<suite>/<shard>.json, the
+      // records that decide whether a shard passed. The tests may not forge them.
+      definition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DenyForgingShardRecords',
+        effect: iam.Effect.DENY,
+        actions: ['s3:PutObject'],
+        resources: [this.resultsBucket.arnForObjects(`${RESULTS_LAYOUT.shardResultsPrefix('*')}${suite.name}/*`)],
+      }));
       definitions[suite.name] = definition;
     }
+    this.acknowledgeImagePulls(executionRole);
     return definitions;
   }
 
+  /**
+   * ECR authorizes a pull with a token that ecr:GetAuthorizationToken hands out for the whole registry: that action
+   * takes no resource but "*". The pull itself (ecr:BatchGetImage and the layer actions) names each repository.
+   */
+  private acknowledgeImagePulls(executionRole: iam.Role) {
+    const policy = executionRole.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const registryLogin = policy && statementsOf(policy).some(statement => statement.Resource === '*'
+      && ([] as unknown[]).concat(statement.Action).every(action => action === 'ecr:GetAuthorizationToken'));
+    if (policy && registryLogin) {
+      acknowledge(policy, `${IAM_WILDCARDS}[Resource::*]`, 'The ECS agent pulls suite images from Amazon ECR, which '
+        + 'needs ecr:GetAuthorizationToken, an action that supports no resource but "*". The statement holds that '
+        + 'action alone; the image pull itself is allowed on each image\'s repository only.');
+    }
+  }
+
+  /** A function's role, which may write to the function's own log group and, until granted more, nothing else. */
+  private functionRole(id: string, logGroup: logs.ILogGroup): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    return role;
+  }
+
   private grantRunFiles(planFunction: lambda.IFunction, summaryFunction: lambda.IFunction) {
-    const runs = RESULTS_LAYOUT.runsPrefix;
-    this.resultsBucket.grantPut(planFunction, `${runs}*/_env/*`);
-    this.resultsBucket.grantPut(planFunction, `${runs}*/_plan.json`);
-    this.resultsBucket.grantRead(summaryFunction, `${runs}*`);
-    this.resultsBucket.grantPut(summaryFunction, `${runs}*/summary.json`);
+    const bucket = this.resultsBucket;
+    grantWriteRunFiles({
+      bucket,
+      grantee: planFunction,
+      keys: [RESULTS_LAYOUT.environmentFileKey('*', '*'), RESULTS_LAYOUT.planKey('*')],
+      reason: 'The plan step writes each run\'s environment files and plan below runs/<run>/, and the run is named '
+        + 'only when it starts. Writes only, to those two kinds of key.',
+    });
+    grantReadRunFiles({
+      bucket,
+      grantee: summaryFunction,
+      keys: [RESULTS_LAYOUT.planKey('*'), `${RESULTS_LAYOUT.shardResultsPrefix('*')}*`],
+      list: true,
+      reason: 'The summary step reads a run\'s plan and shard records below runs/<run>/, and the run is named only '
+        + 'when it starts. Read only, those two kinds of key; listing is confined to runs/ by the s3:prefix condition.',
+    });
+    grantWriteRunFiles({
+      bucket,
+      grantee: summaryFunction,
+      keys: [RESULTS_LAYOUT.summaryKey('*')],
+      reason: 'The summary step writes runs/<run>/summary.json, and the run is named only when it starts. Writes '
+        + 'only, to that one key of each run.',
+    });
   }
 
   /**
    * Grants the state machine exactly what its ECS calls need: RunTask on the suites' task definitions in this
-   * cluster, PassRole on their roles, and task lookups and stops confined to this cluster.
+   * cluster, PassRole on their roles, and task lookups and stops confined to this cluster. What aws-cdk-lib grants it
+   * for the functions, the Distributed Map, logging and tracing is acknowledged here too, each for its reason.
    */
-  private grantWorkflowAccess(suites: ResolvedTestSuite[]) {
+  private grantWorkflowAccess(suites: ResolvedTestSuite[], functions: lambda.IFunction[]) {
     const role = this.stateMachine.role;
     const stack = Stack.of(this);
     const definitions = suites.map(suite => this.taskDefinitions[suite.name]);
     const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const tasksInCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` });
 
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
@@ -542,22 +633,21 @@ export class ResilientParallelEcsTests extends Construct {
       ],
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    allowWithWildcardResources(role, new iam.PolicyStatement({
       actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
-      resources: [stack.formatArn({
-        service: 'ecs',
-        resource: 'task',
-        resourceName: `${this.cluster.clusterName}/*`,
-      })],
+      resources: [tasksInCluster],
       conditions: inCluster,
-    }));
+    }), 'Step Functions describes and stops the tasks it started, and the timeout clean-up stops a shard\'s task; '
+      + 'task IDs exist only once a task runs. The ARN pattern and the ecs:cluster condition confine both actions to '
+      + 'tasks of this cluster.');
     // RunTask propagates the task definition's tags to the task, which ECS authorizes as tagging on creation;
     // without this, a stack with tags could not start a single shard.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
+    allowWithWildcardResources(role, new iam.PolicyStatement({
       actions: ['ecs:TagResource'],
-      resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
+      resources: [tasksInCluster],
       conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    }));
+    }), 'RunTask tags the task it creates with the task definition\'s tags; task IDs exist only once a task runs. '
+      + 'The ecs:CreateAction condition allows tagging only as part of RunTask, in this cluster.');
     // ListTasks names only container instances as resources, and Fargate has none: a cluster-wide listing is
     // authorized against "*", so the ecs:cluster condition is what confines it.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -570,7 +660,29 @@ export class ResilientParallelEcsTests extends Construct {
       actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
       resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForECSTaskRule' })],
     }));
-    this.resultsBucket.grantPut(role, `${RESULTS_LAYOUT.runsPrefix}*/_results/*`);
+    grantWriteRunFiles({
+      bucket: this.resultsBucket,
+      grantee: role,
+      keys: [`${RESULTS_LAYOUT.shardResultsPrefix('*')}*`],
+      reason: 'Each shard\'s child execution writes its record to runs/<run>/_results/<suite>/<shard>.json, and the '
+        + 'run is named only when it starts. Writes only, below _results/ of a run.',
+    });
+
+    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy;
+    acknowledge(policy, `${IAM_WILDCARDS}[Resource::*]`, 'Three statements need "*": ecs:ListTasks, which Fargate '
+      + 'authorizes against no ARN and which the ecs:cluster condition confines to this cluster; the X-Ray actions '
+      + 'of tracing, which take no resource; and the CloudWatch Logs delivery actions with which Step Functions '
+      + 'writes to its log group, which take no resource either.');
+    for (const fn of functions) {
+      acknowledgeWildcardResource(policy, `${fn.functionArn}:*`, 'aws-cdk-lib\'s LambdaInvoke allows every version '
+        + 'and alias of the function it invokes (<function ARN>:*); this is the construct\'s own function, nothing else.');
+    }
+    const distributedMap = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (distributedMap instanceof iam.Policy) {
+      acknowledgeWildcardResourcesOf(distributedMap, 'The Distributed Map starts one child execution per shard; '
+        + 'aws-cdk-lib allows describing, stopping and redriving the executions of this state machine '
+        + '(execution:<state machine>:*), whose names exist only at run time. No other state machine\'s.');
+    }
   }
 
   private checkStackSize(): string[] {

@@ -466,8 +466,9 @@ describe('results and logs', () => {
       bucketArn: 'arn:${AWS::Partition}:s3:::ci-results',
     });
     const taskRole = stack.resolve(tests.taskDefinitions.unit.taskRole.roleArn)['Fn::GetAtt'][0];
-    expect(statementsOfRole(template, taskRole).map(statement => statement.Resource)).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::ci-results/runs/*/unit/*']] },
+    expect(statementsOfRole(template, taskRole).map(statement => [statement.Effect, statement.Resource])).toEqual([
+      ['Allow', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::ci-results/runs/*/unit/*']] }],
+      ['Deny', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::ci-results/runs/*/_results/unit/*']] }],
     ]);
   });
 
@@ -610,11 +611,10 @@ describe('public surface', () => {
 
     // THEN
     const bucketArn = stack.resolve(tests.resultsBucket.bucketArn);
-    expect(statementsOfRole(Template.fromStack(stack), stack.resolve(reader.roleName).Ref)).toEqual([{
-      Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
-      Effect: 'Allow',
-      Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/runs/*']] }],
-    }]);
+    expect(statementsOfRole(Template.fromStack(stack), stack.resolve(reader.roleName).Ref)).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [bucketArn, '/runs/*']] } },
+      { Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': 'runs/*' } }, Effect: 'Allow', Resource: bucketArn },
+    ]);
   });
 
   test.each([
