@@ -44,7 +44,7 @@ const LAUNCH_THROTTLING_RETRY: sfn.RetryProps = {
   errors: ['ECS.AmazonECSException', 'ECS.ThrottlingException'],
   interval: Duration.seconds(2),
   backoffRate: 1.5,
-  maxDelay: Duration.seconds(10),
+  maxDelay: Duration.seconds(8),
   jitterStrategy: sfn.JitterType.FULL,
   maxAttempts: 100,
 };
