@@ -58,7 +58,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts'],
+    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'bindings/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
@@ -66,7 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'integ', 'bench', 'projenrc'],
+    devdirs: ['test', 'examples', 'integ', 'bench', 'projenrc', 'bindings'],
   },
   jestOptions: {
     jestConfig: {
@@ -76,7 +76,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   githubOptions: { mergify: false },
-  gitignore: ['/cdk.out', '/examples/cdk.out', '*.integ.snapshot/asset.*', '/.tmp/'],
+  gitignore: [
+    '/cdk.out', '/examples/cdk.out', '/.tmp/',
+    // integ-runner's snapshot folders are integ.<scenario>.ts.snapshot. Their assets are not needed to verify them
+    // (hashes are compared, not contents) and the assertion provider alone is 2 MB per scenario; the runner's
+    // scratch folders are left behind only when it fails.
+    '/integ/*.snapshot/asset.*', '/integ/cdk-integ.out.*',
+    // What `npx projen bindings` builds: venv, local Maven repository, synthesized apps, rosetta's tablet.
+    '/build/', '/bindings/java/target/', '.jsii.tabl.json',
+  ],
+  // The smoke apps and their build belong neither in the npm package nor in the jsii tarball inside every binding.
+  npmIgnoreOptions: { ignorePatterns: ['/bindings/', '/build/', '/rosetta/', '/scripts/', '/integ/'] },
 });
 
 // Tests synthesize stacks that reference the bundled functions, so the bundles must exist first.
@@ -89,9 +99,62 @@ const testAll = project.addTask('test:all', {
 testAll.spawn(project.compileTask);
 testAll.spawn(project.testTask);
 
-project.addTask('demo', {
-  description: 'Synthesize the example app offline and play one simulated test run with a mix of outcomes',
-  exec: 'ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts',
+// Integration tests: the scenarios in integ/ deploy the construct to a sandbox account and check real runs. Their
+// committed snapshots are checked on every build, offline; deploying needs AWS credentials (see the README).
+// ts-node only transpiles the apps, which integ:typecheck checks once for all of them, so a check takes seconds.
+// integ-runner deploys one scenario at a time per region: INTEG_REGIONS (comma-separated) spreads them out. The
+// array option comes before the scenario names a task passes on, which it would otherwise take for regions.
+const integRunner = 'integ-runner --directory integ --language typescript --max-workers 2 '
+  + '--parallel-regions ${INTEG_REGIONS:-${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}}';
+const integTypecheck = project.addTask('integ:typecheck', {
+  description: 'Type-check the integration test apps',
+  exec: 'tsc --noEmit -p integ/tsconfig.json',
 });
+const integTask = (name: string, description: string, args: string) => {
+  const task = project.addTask(name, { description, env: { TS_NODE_TRANSPILE_ONLY: 'true' } });
+  task.spawn(project.tasks.tryFind('bundle')!);
+  task.spawn(integTypecheck);
+  // Names given after the task (`npx projen integ:deploy integ.mixed-run.ts`) pick scenarios; none means all.
+  task.exec(`${integRunner} ${args}`.trim(), { receiveArgs: true });
+  return task;
+};
+const integSnapshots = integTask('integ:snapshots',
+  'Offline, no credentials: fail if a scenario no longer synthesizes what its committed snapshot says', '');
+integTask('integ:update',
+  'With AWS credentials: deploy each scenario whose snapshot is out of date, run its assertions, destroy it, '
+  + 'and write its snapshot if the assertions pass', '--update-on-failed');
+integTask('integ:deploy',
+  'With AWS credentials: deploy every scenario, run its assertions, destroy it, and rewrite its snapshot if they pass',
+  '--force');
+integTask('integ:accept',
+  'Offline, without deploying: rewrite the snapshots of changed scenarios from the current code, to review and '
+  + 'commit; integ:update later proves them in AWS', '--update-on-failed --dry-run');
+testAll.spawn(integSnapshots);
+
+// The README's examples must compile and translate to every jsii language; pacmak then reads the translations.
+const rosetta = project.addTask('rosetta', {
+  description: 'Compile the README examples and translate them to Python, Java, Go and C#, failing on any error',
+});
+rosetta.spawn(project.compileTask);
+rosetta.exec('jsii-rosetta extract --strict');
+
+// Build the Python, Java and Go packages, install each with aws-cdk-lib for its language and check that each
+// synthesizes the same template as the TypeScript reference app (bindings/typescript/app.ts).
+const bindings = project.addTask('bindings', {
+  description: 'Build the Python, Java and Go bindings, synthesize the same app in each, compare with TypeScript',
+});
+bindings.spawn(project.tasks.tryFind('bundle')!);
+bindings.spawn(rosetta);
+bindings.exec('bash scripts/bindings.sh');
+testAll.spawn(bindings);
+
+// The example app packages the bundled functions, which a fresh clone does not have until they are bundled.
+const demo = project.addTask('demo', {
+  description: 'Synthesize the example app offline and play one simulated test run with a mix of outcomes',
+});
+demo.spawn(project.tasks.tryFind('bundle')!);
+demo.exec('ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts');
+// The demo checks its run against what the README promises, so CI runs it too.
+testAll.spawn(demo);
 
 project.synth();
