@@ -20,7 +20,7 @@ import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
 import { RESULTS_LAYOUT } from './runtime/contract';
 import { PlanFunction } from './runtime/plan-function';
 import { SummarizeFunction } from './runtime/summarize-function';
-import { checkEnvironmentEntry, ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
+import { checkEnvironmentEntry, checkNotSecret, ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
 import { PropErrors } from './validation';
 import { RunWorkflow } from './workflow/run-workflow';
 
@@ -257,6 +257,11 @@ export class ResilientParallelEcsTests extends Construct {
       ? taskTimeoutProp.toSeconds()
       : errors.wholeSecondsInRange('taskTimeout', taskTimeoutProp, TASK_TIMEOUT_SECONDS.min, TASK_TIMEOUT_SECONDS.max);
     const suites = resolveTestSuites(props.testSuites, taskTimeout, errors);
+    for (const [index, suite] of props.testSuites.entries()) {
+      for (const [name, value] of Object.entries(suite.environment ?? {})) {
+        checkNotSecret(this, `testSuites[${index}].environment`, name, value, errors);
+      }
+    }
     const retry = resolveRetryPolicy(props.retryPolicy, errors);
     const runTimeout = props.runTimeout ?? Duration.hours(12);
     const runTimeoutSeconds = errors.wholeSecondsInRange('runTimeout', runTimeout, RUN_TIMEOUT_SECONDS.min, RUN_TIMEOUT_SECONDS.max);
@@ -277,6 +282,7 @@ export class ResilientParallelEcsTests extends Construct {
       // The plan step would refuse these on every scheduled run; they are known now.
       for (const [name, value] of Object.entries(schedule.environment ?? {})) {
         checkEnvironmentEntry(`schedules[${index}].environment`, name, value, errors);
+        checkNotSecret(this, `schedules[${index}].environment`, name, value, errors);
       }
       for (const name of schedule.testSuites ?? []) {
         if (!suites.some(suite => suite.name === name)) {

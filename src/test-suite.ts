@@ -1,5 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { CfnDynamicReference, Duration, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { IConstruct } from 'constructs';
 import { RESERVED_ENVIRONMENT_NAMES, RESERVED_ENVIRONMENT_PREFIXES } from './runtime/contract';
 import { PropErrors } from './validation';
 
@@ -211,6 +212,22 @@ export function checkEnvironmentEntry(at: string, name: string, value: string, e
   if (!Token.isUnresolved(value) && /[\r\n]/.test(value)) {
     errors.add(`${at}.${name} has a line break; values reach the container through an environment file, `
       + 'one line per variable, so they must be single lines.');
+  }
+}
+
+/**
+ * Refuses an environment value that is a reference to a secret, such as `secret.secretValue.unsafeUnwrap()`.
+ * CloudFormation resolves such a reference wherever it appears, so its value would stand in plain text in the state
+ * machine definition, a schedule's rule and the run's environment file; `secrets` keeps it out of all three.
+ */
+export function checkNotSecret(scope: IConstruct, at: string, name: string, value: string, errors: PropErrors) {
+  if (!Token.isUnresolved(value)) {
+    return;
+  }
+  const references = Tokenization.reverseString(value).tokens.filter(token => token instanceof CfnDynamicReference);
+  if (references.some(reference => /\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(scope).resolve(reference))))) {
+    errors.add(`${at}.${name} is a reference to a secret; CloudFormation would write its value in plain text into `
+      + 'the state machine or the schedule, so give it to the test suite through secrets instead.');
   }
 }
 
