@@ -1,5 +1,6 @@
 import { Json, TaskHandler } from './local-stepfunctions';
 import { ENVIRONMENT } from './synth';
+import { VirtualClock } from './virtual-clock';
 import { TEST_ENVIRONMENT } from '../../src/runtime/contract';
 
 /**
@@ -127,7 +128,22 @@ export interface SimulatedTask {
   stoppedReason?: string;
   /** Undefined while running, and for a container that never started. */
   exitCode?: number;
+  /** On a simulated clock: when RunTask started the task and when it stopped, in simulated seconds. */
+  launchedAt?: number;
+  stoppedAt?: number;
 }
+
+/** A token bucket that paces task launches: `burst` at once, then `perSecond` a second. */
+export interface LaunchRate {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/**
+ * Fargate's launch rate per account and Region, one bucket for on-demand tasks and one for Spot tasks
+ * (shared/reference/sfn-ecs-facts.md, 5.1).
+ */
+export const FARGATE_LAUNCH_RATE: LaunchRate = { burst: 100, perSecond: 20 };
 
 export interface SimulatedEcsOptions {
   readonly script?: TaskScript;
@@ -139,6 +155,15 @@ export interface SimulatedEcsOptions {
    * would in a real run.
    */
   readonly taskTurns?: number;
+  /**
+   * Simulated time. With a clock, a task runs for `taskSeconds` of it instead of `taskTurns`, and RunTask draws on
+   * `launchRate`: a launch with no token left is throttled, as Fargate throttles it.
+   */
+  readonly clock?: VirtualClock;
+  /** With a clock: how long a task takes from RunTask to its stop, in simulated seconds. */
+  readonly taskSeconds?: (request: RunTaskRequest) => number;
+  /** With a clock: the launch rate of each capacity provider. Defaults to FARGATE_LAUNCH_RATE. */
+  readonly launchRate?: LaunchRate;
 }
 
 /** Fargate rejects more than this many tasks in one DescribeTasks call. */
@@ -155,16 +180,27 @@ export class SimulatedEcs {
   public readonly tasks: SimulatedTask[] = [];
   /** The most tasks that were running at one time. */
   public peakRunning = 0;
+  /** RunTask calls refused for the launch rate (only on a simulated clock). */
+  public throttledRunTasks = 0;
 
   private readonly script: TaskScript;
   private readonly listPageSize: number;
   private readonly taskTurns: number;
+  private readonly clock?: VirtualClock;
+  private readonly taskSeconds: (request: RunTaskRequest) => number;
+  private readonly launchRate: LaunchRate;
+  /** Tokens left per capacity provider, and when they were counted. */
+  private readonly launchTokens = new Map<string, { tokens: number; at: number }>();
+  private running = 0;
 
   constructor(options: SimulatedEcsOptions = {}) {
     this.script = options.script ?? {};
     this.behaviour = { ...LIKELY_BEHAVIOUR, ...options.behaviour };
     this.listPageSize = options.listPageSize ?? 100;
     this.taskTurns = options.taskTurns ?? 5;
+    this.clock = options.clock;
+    this.taskSeconds = options.taskSeconds ?? (() => 60);
+    this.launchRate = options.launchRate ?? FARGATE_LAUNCH_RATE;
   }
 
   /** Tasks still running, as a test asserts that none was left behind. */
@@ -201,10 +237,16 @@ export class SimulatedEcs {
       }));
     }
 
+    if (!this.takeLaunchToken(request)) {
+      this.throttledRunTasks++;
+      // As Fargate's throttling reached Step Functions in a public report (sfn-ecs-facts.md, 1.5).
+      throw stepFunctionsError('ECS.AmazonECSException',
+        'Rate exceeded. (Service: AmazonECS; Status Code: 400; Error Code: ThrottlingException)');
+    }
     const started = this.startTask(request);
     // Handled at once, so that whatever Step Functions does to the task has happened when the run ends.
     abortSignal.addEventListener('abort', () => this.abandon(started, outcome), { once: true });
-    if (!await this.run(abortSignal)) {
+    if (!await this.run(abortSignal, started)) {
       return null;
     }
 
@@ -261,7 +303,7 @@ export class SimulatedEcs {
     } else if (outcome.kind !== 'hangs') {
       // Nobody waits for it any more; it ends when its tests end.
       const exitCode = outcome.kind === 'exits' ? outcome.exitCode : 0;
-      void this.run(new AbortController().signal).then(() =>
+      void this.run(new AbortController().signal, started).then(() =>
         this.stop(started, 'EssentialContainerExited', 'Essential container in task exited', exitCode));
     }
   }
@@ -282,16 +324,37 @@ export class SimulatedEcs {
       taskArn: `arn:${ENVIRONMENT.partition}:ecs:${ENVIRONMENT.region}:${ENVIRONMENT.account}:task/${cluster}/${id}`,
       request,
       family,
-      capacityProviderName: request.capacityProviderStrategy?.[0]?.CapacityProvider ?? 'FARGATE',
+      capacityProviderName: capacityProviderOf(request),
       lastStatus: 'RUNNING',
+      launchedAt: this.clock?.seconds(),
     };
     this.tasks.push(started);
-    this.peakRunning = Math.max(this.peakRunning, this.runningTasks().length);
+    this.running++;
+    this.peakRunning = Math.max(this.peakRunning, this.running);
     return started;
   }
 
+  /** On a simulated clock, takes a token from the bucket of the request's capacity provider; false if none is left. */
+  private takeLaunchToken(request: RunTaskRequest): boolean {
+    if (!this.clock) {
+      return true;
+    }
+    const now = this.clock.seconds();
+    const provider = capacityProviderOf(request);
+    const bucket = this.launchTokens.get(provider) ?? { tokens: this.launchRate.burst, at: now };
+    const tokens = Math.min(this.launchRate.burst, bucket.tokens + (now - bucket.at) * this.launchRate.perSecond);
+    const granted = tokens >= 1;
+    this.launchTokens.set(provider, { tokens: granted ? tokens - 1 : tokens, at: now });
+    return granted;
+  }
+
   /** Lets the task run its course; false if the execution waiting for it was aborted first. */
-  private run(abortSignal: AbortSignal): Promise<boolean> {
+  private async run(abortSignal: AbortSignal, started: SimulatedTask): Promise<boolean> {
+    if (this.clock) {
+      const remaining = started.launchedAt! + this.taskSeconds(started.request) - this.clock.seconds();
+      await this.clock.sleep(remaining * 1000, abortSignal);
+      return !abortSignal.aborted;
+    }
     return new Promise(resolve => {
       let turns = 0;
       const onAbort = () => resolve(false);
@@ -320,6 +383,8 @@ export class SimulatedEcs {
       return;
     }
     t.lastStatus = 'STOPPED';
+    t.stoppedAt = this.clock?.seconds();
+    this.running--;
     t.stopCode = stopCode;
     t.stoppedReason = reason;
     t.exitCode = exitCode;
@@ -424,6 +489,10 @@ function checkRunTaskRequest(request: RunTaskRequest) {
   if (request.group.length > GROUP_MAX_CHARS) {
     throw stepFunctionsError('ECS.InvalidParameterException', `Group name cannot be longer than ${GROUP_MAX_CHARS} characters.`);
   }
+}
+
+function capacityProviderOf(request: RunTaskRequest): string {
+  return request.capacityProviderStrategy?.[0]?.CapacityProvider ?? 'FARGATE';
 }
 
 function abortedReason(t: SimulatedTask): string {

@@ -3,6 +3,7 @@ import { MemoryResultsStore } from './memory-results-store';
 import { executionStatusChangeEvent, renderInputTransformer } from './notification';
 import { RunTaskRequest, SimulatedEcs, TaskScript, UnconfirmedBehaviour } from './simulated-ecs';
 import { AslDefinition, AslState, ENVIRONMENT, synthesizeTests, SynthesizedWorkflow } from './synth';
+import { VirtualClock } from './virtual-clock';
 import { ResilientParallelEcsTestsProps } from '../../src';
 import { PlanEvent, RESULTS_LAYOUT, RunSummary, ShardResult, SummaryEvent } from '../../src/runtime/contract';
 import { planRun } from '../../src/runtime/run-plan';
@@ -25,6 +26,14 @@ export interface Scenario {
   readonly runId?: string;
   /** How many tasks the simulated ListTasks returns per page at most. */
   readonly listPageSize?: number;
+  /**
+   * Plays the run in simulated time: Wait states and retry intervals last as long as the definition says, each
+   * task runs for `taskSeconds`, and RunTask draws on Fargate's launch rate. Without a clock, every wait is
+   * skipped and tasks run for a few turns of the event loop.
+   */
+  readonly clock?: VirtualClock;
+  /** With `clock`: how long each task takes from RunTask to its stop, in simulated seconds. */
+  readonly taskSeconds?: (request: RunTaskRequest) => number;
 }
 
 /** A wait that the workflow computed before retrying a shard. */
@@ -65,6 +74,8 @@ export interface HistoryMeasure {
   readonly shardEvents: readonly number[];
   /** The largest input or output of any state, in bytes, and which state it was. */
   readonly largestPayload: { readonly bytes: number; readonly state: string };
+  /** State transitions of the run and its child executions together, retries included, as Step Functions bills them. */
+  readonly transitions: number;
 }
 
 export interface Notification {
@@ -86,7 +97,13 @@ export async function simulateRun(source: SynthesizedWorkflow | ResilientParalle
   const workflow = 'definition' in source ? source : synthesizeTests(source);
   const runId = scenario.runId ?? 'run-1';
   const store = new MemoryResultsStore();
-  const ecs = new SimulatedEcs({ script: scenario.tasks, behaviour: scenario.behaviour, listPageSize: scenario.listPageSize });
+  const ecs = new SimulatedEcs({
+    script: scenario.tasks,
+    behaviour: scenario.behaviour,
+    listPageSize: scenario.listPageSize,
+    clock: scenario.clock,
+    taskSeconds: scenario.taskSeconds,
+  });
   const states = new StateIndex(workflow.definition);
   const meter = new HistoryMeter(states);
   const waits: RetryWait[] = [];
@@ -102,49 +119,57 @@ export async function simulateRun(source: SynthesizedWorkflow | ResilientParalle
     },
   };
   const stateMachineName = workflow.stateMachineArn.split(':').pop()!;
-  const execution = localStateMachine(workflow.definition).run(scenario.input ?? {}, {
-    overrides: {
-      taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: Object.fromEntries(states.named('Wait').map(name => [name, 0])),
-      retryIntervalOverrides: Object.fromEntries(states.withRetry().map(name => [name, 0])),
-    },
-    context: {
-      Execution: {
-        Id: `arn:${ENVIRONMENT.partition}:states:${ENVIRONMENT.region}:${ENVIRONMENT.account}:execution:${stateMachineName}:${runId}`,
-        Name: runId,
-        RoleArn: `arn:${ENVIRONMENT.partition}:iam::${ENVIRONMENT.account}:role/${stateMachineName}-role`,
-        StartTime: '2026-12-03T09:00:00.000Z',
+  // On a simulated clock, waits take their time; otherwise they are skipped.
+  const skipWaits = scenario.clock ? {} : {
+    waitTimeOverrides: Object.fromEntries(states.named('Wait').map(name => [name, 0])),
+    retryIntervalOverrides: Object.fromEntries(states.withRetry().map(name => [name, 0])),
+  };
+  const play = async (): Promise<Pick<SimulatedRun, 'status' | 'output' | 'error' | 'cause'>> => {
+    const execution = localStateMachine(workflow.definition).run(scenario.input ?? {}, {
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        ...skipWaits,
       },
-      StateMachine: { Id: workflow.stateMachineArn, Name: stateMachineName },
-    },
-  });
+      context: {
+        Execution: {
+          Id: `arn:${ENVIRONMENT.partition}:states:${ENVIRONMENT.region}:${ENVIRONMENT.account}:execution:${stateMachineName}:${runId}`,
+          Name: runId,
+          RoleArn: `arn:${ENVIRONMENT.partition}:iam::${ENVIRONMENT.account}:role/${stateMachineName}-role`,
+          StartTime: '2026-12-03T09:00:00.000Z',
+        },
+        StateMachine: { Id: workflow.stateMachineArn, Name: stateMachineName },
+      },
+    });
 
-  const recorded = (async () => {
-    for await (const event of execution.eventLogs) {
-      meter.record(event);
-      if (meter.exceeded) {
-        execution.abort();
+    const recorded = (async () => {
+      for await (const event of execution.eventLogs) {
+        meter.record(event);
+        if (meter.exceeded) {
+          execution.abort();
+        }
+        if (event.type === 'StateEntered' && event.state?.name === 'Back off') {
+          const input = event.state.input as { suite: { name: string }; shard: number; attempt: { number: number; waitSeconds: number } };
+          waits.push({ shard: `${input.suite.name}/${input.shard}`, beforeAttempt: input.attempt.number, seconds: input.attempt.waitSeconds });
+        }
       }
-      if (event.type === 'StateEntered' && event.state?.name === 'Back off') {
-        const input = event.state.input as { suite: { name: string }; shard: number; attempt: { number: number; waitSeconds: number } };
-        waits.push({ shard: `${input.suite.name}/${input.shard}`, beforeAttempt: input.attempt.number, seconds: input.attempt.waitSeconds });
-      }
-    }
-  })();
+    })();
 
-  let ending: Pick<SimulatedRun, 'status' | 'output' | 'error' | 'cause'>;
-  try {
-    ending = { status: 'SUCCEEDED', output: await execution.result };
-  } catch (failure) {
-    if (!isExecutionError(failure)) {
-      throw meter.exceeded ? new Error(meter.exceeded) : failure;
+    let ending: Pick<SimulatedRun, 'status' | 'output' | 'error' | 'cause'>;
+    try {
+      ending = { status: 'SUCCEEDED', output: await execution.result };
+    } catch (failure) {
+      if (!isExecutionError(failure)) {
+        throw meter.exceeded ? new Error(meter.exceeded) : failure;
+      }
+      ending = { status: 'FAILED', error: failure.cause.name, cause: failure.cause.message };
     }
-    ending = { status: 'FAILED', error: failure.cause.name, cause: failure.cause.message };
-  }
-  await recorded;
-  if (meter.exceeded) {
-    throw new Error(meter.exceeded);
-  }
+    await recorded;
+    if (meter.exceeded) {
+      throw new Error(meter.exceeded);
+    }
+    return ending;
+  };
+  const ending = scenario.clock ? await scenario.clock.run(play) : await play();
 
   const summaryBody = await store.get(RESULTS_LAYOUT.summaryKey(runId));
   const shardResults: Record<string, ShardResult> = {};
@@ -277,10 +302,14 @@ class HistoryMeter {
   private readonly shardEvents: number[] = [];
   private readonly lastOutputs = new Map<number, Json>();
   private largest = { bytes: 0, state: '' };
+  private transitions = 0;
 
   constructor(private readonly states: StateIndex) {}
 
   public record(event: InterpreterEvent) {
+    if (event.type === 'StateEntered' || event.type === 'StateRetried') {
+      this.transitions++;
+    }
     const isMapIteration = event.type.startsWith('MapIteration');
     if (isMapIteration && !this.states.distributedMaps.has(event.parentState?.name ?? '')) {
       // An inline Map's iteration inside a child: counted when its first state is entered, where the child is known.
@@ -311,7 +340,12 @@ class HistoryMeter {
   }
 
   public result(): HistoryMeasure {
-    return { runEvents: this.runEvents, shardEvents: Array.from(this.shardEvents, n => n ?? 0), largestPayload: this.largest };
+    return {
+      runEvents: this.runEvents,
+      shardEvents: Array.from(this.shardEvents, n => n ?? 0),
+      largestPayload: this.largest,
+      transitions: this.transitions,
+    };
   }
 
   private check(name: string, what: string, value: Json) {
