@@ -48,6 +48,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-cdk/integ-runner@^2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-sdk/client-ecs@^3',
     '@aws-sdk/client-s3@^3',
     '@types/aws-lambda@^8',
     'asl-validator@^4.0.0',
@@ -84,9 +85,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '/integ/*.snapshot/asset.*', '/integ/cdk-integ.out.*',
     // What `npx projen bindings` builds: venv, local Maven repository, synthesized apps, rosetta's tablet.
     '/build/', '/bindings/java/target/', '.jsii.tabl.json',
+    // The virtual environment that `npx projen lint:cfn` installs cfn-lint into.
+    '/.venv/',
   ],
   // The smoke apps and their build belong neither in the npm package nor in the jsii tarball inside every binding.
-  npmIgnoreOptions: { ignorePatterns: ['/bindings/', '/build/', '/rosetta/', '/scripts/', '/integ/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/bindings/', '/build/', '/rosetta/', '/scripts/', '/integ/', '/.venv/', '/.cfnlintrc'] },
 });
 
 // Tests synthesize stacks that reference the bundled functions, so the bundles must exist first.
@@ -128,6 +131,15 @@ integTask('integ:accept',
   'Offline, without deploying: rewrite the snapshots of changed scenarios from the current code, to review and '
   + 'commit; integ:update later proves them in AWS', '--update-on-failed --dry-run');
 testAll.spawn(integSnapshots);
+
+// cfn-lint (from PyPI, into .venv/) on every template the project synthesizes: the security tests' stacks, the
+// example app and the integ snapshots. No error or warning passes; .cfnlintrc names the skipped rules and why.
+const lintCfn = project.addTask('lint:cfn', {
+  description: 'Lint every synthesized CloudFormation template with cfn-lint; fails on any error or warning',
+});
+lintCfn.spawn(project.tasks.tryFind('bundle')!);
+lintCfn.exec('bash scripts/cfn-lint.sh');
+testAll.spawn(lintCfn);
 
 // The README's examples must compile and translate to every jsii language; pacmak then reads the translations.
 const rosetta = project.addTask('rosetta', {

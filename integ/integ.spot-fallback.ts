@@ -27,6 +27,9 @@ const gateName = `/resilient-parallel-ecs-tests-integ/spot-fallback/${Fn.select(
 const gate = ssm.StringParameter.fromStringParameterAttributes(stack, 'StartGate', {
   parameterName: gateName,
   simpleName: false,
+  // Otherwise the import adds a template parameter whose default is this name, and a parameter's default must be
+  // plain text: CloudFormation (and cfn-lint, E2001) refuses the Fn::Join. The task reads the parameter by ARN.
+  forceDynamicReference: true,
 });
 // The assertions create the parameter, outside CloudFormation; this removes it when the stack goes.
 new cr.AwsCustomResource(stack, 'DeleteStartGate', {
