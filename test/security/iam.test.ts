@@ -106,15 +106,19 @@ describe.each([
     const tasksInCluster = join('arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':',
       { Ref: 'AWS::AccountId' }, ':task/', stack.resolve(tests.cluster.clusterName), '/*');
     const inCluster = { ArnEquals: { 'ecs:cluster': clusterArn() } };
-    const ecsStatements = statements.filter(statement => statement.Effect === 'Allow'
+    const describeAndStop = { Effect: 'Allow', Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Resource: tasksInCluster, Condition: inCluster };
+    const tagOnRunTask = { Effect: 'Allow', Action: 'ecs:TagResource', Resource: tasksInCluster, Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } };
+    const listInCluster = { Effect: 'Allow', Action: 'ecs:ListTasks', Resource: '*', Condition: inCluster };
+    const withoutHolder = ({ holder, ...statement }: FoundStatement) => statement;
+    expect(stateMachineRole.filter(statement => actionsOf(statement).some(action => action.startsWith('ecs:'))).map(withoutHolder))
+      .toEqual([expect.objectContaining({ Action: 'ecs:RunTask' }), describeAndStop, tagOnRunTask, listInCluster]);
+    // Any other principal that looks for or stops tasks (the clean-up after a run stopped early) is held to the same.
+    const stateMachinePolicies = new Set(stateMachineRole.map(statement => statement.holder));
+    const elsewhere = statements.filter(statement => statement.Effect === 'Allow' && !stateMachinePolicies.has(statement.holder)
       && actionsOf(statement).some(action => action.startsWith('ecs:')));
-    expect(ecsStatements.map(({ holder, ...statement }) => statement)).toEqual([
-      expect.objectContaining({ Action: 'ecs:RunTask' }),
-      { Effect: 'Allow', Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Resource: tasksInCluster, Condition: inCluster },
-      { Effect: 'Allow', Action: 'ecs:TagResource', Resource: tasksInCluster, Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } },
-      { Effect: 'Allow', Action: 'ecs:ListTasks', Resource: '*', Condition: inCluster },
-    ]);
-    expect(new Set(ecsStatements.map(statement => statement.holder)).size).toBe(1);
+    for (const statement of elsewhere) {
+      expect([describeAndStop, listInCluster]).toContainEqual(withoutHolder(statement));
+    }
   });
 
   test('the results bucket refuses plain HTTP, and any write outside runs/', () => {
@@ -173,7 +177,7 @@ describe.each([
   test('the functions may write only their own logs, with no managed policy', () => {
     // THEN
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(2);
+    expect(functions.length).toBeGreaterThanOrEqual(2);
     for (const fn of functions) {
       const roleId = fn.Properties.Role['Fn::GetAtt'][0];
       expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
