@@ -5,7 +5,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { defaultsStack, everythingStack, SecurityStack } from './stacks';
+import { defaultsStack, everythingStack, newApp, SecurityStack } from './stacks';
 import { ResilientParallelEcsTests } from '../../src';
 
 /** What the validation report of a synthesized app says about one plugin. */
@@ -27,7 +27,7 @@ interface PluginReport {
  * aws-cdk-lib gives plugins the tree, the report's own findings count, and they are read as well.
  */
 function unacknowledgedFindings(build: (app: App) => unknown): string[] {
-  const app = new App({
+  const app = newApp({
     outdir: mkdtempSync(join(tmpdir(), 'cdk-nag-')),
     // The report is read below; without this, a finding would also set the process's exit code.
     context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
@@ -104,7 +104,7 @@ describe('cdk-nag AwsSolutions', () => {
   test('acknowledges each finding on the resource it concerns, never on a stack or the whole construct', () => {
     // GIVEN
     const built: SecurityStack[] = [];
-    const app = new App();
+    const app = newApp();
     built.push(defaultsStack(app), everythingStack(app));
 
     // WHEN
@@ -121,7 +121,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('gives every acknowledgement a reason that names what is allowed and what bounds it', () => {
     // GIVEN
-    const app = new App();
+    const app = newApp();
     const { stack } = everythingStack(app);
 
     // WHEN

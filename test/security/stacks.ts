@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, AppProps, Duration, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { FargateCapacity, ResilientParallelEcsTests } from '../../src';
 
 /**
@@ -17,6 +18,14 @@ import { FargateCapacity, ResilientParallelEcsTests } from '../../src';
  * CloudFormation references, which is the harder case for the acknowledgements (ARNs hold <AWS::Region>) and keeps
  * the templates free of Availability Zones that cfn-lint would call hard-coded.
  */
+
+/**
+ * An app with the feature flags that `cdk init` writes into a new project's cdk.json, as most users have them. One
+ * of them gives the new VPC a custom resource that strips its default security group, which the gates then see too.
+ */
+export function newApp(props: AppProps = {}): App {
+  return new App({ ...props, context: { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, ...props.context } });
+}
 
 export const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
 

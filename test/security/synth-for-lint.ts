@@ -1,14 +1,14 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { App } from 'aws-cdk-lib';
-import { defaultsStack, everythingStack } from './stacks';
+import { defaultsStack, everythingStack, newApp } from './stacks';
 
 /**
  * Synthesizes every app of the project that is not already committed as a snapshot, for cfn-lint: the two stacks
  * the security tests judge, and the example app when it exists. Usage: synth-for-lint.ts <output folder>.
  */
 function main(outdir: string) {
-  const security = new App({ outdir: join(outdir, 'security') });
+  const security = newApp({ outdir: join(outdir, 'security') });
   defaultsStack(security);
   everythingStack(security);
   security.synth();
