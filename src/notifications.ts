@@ -104,19 +104,21 @@ function topicKeyPolicy(): iam.PolicyDocument {
  * names the shards that did not pass, when the event carries it), and a link to the execution.
  */
 export function notificationMessage(): events.RuleTargetInput {
+  // The error and cause come last: when the event does not carry them (AWS does not document that it does), the
+  // message ends early instead of showing a gap.
   return new PlainTextInput([
     'Test run <name> ended <status>.',
-    '',
-    '<cause>',
-    '',
-    'Started: <startDate> (epoch ms); ended at <time>',
-    'State machine: <stateMachineArn>',
     'Execution: https://<region>.console.aws.amazon.com/states/home?region=<region>#/v2/executions/details/<executionArn>',
+    'State machine: <stateMachineArn>',
+    'Ended at: <time>',
+    '',
+    '<error>',
+    '<cause>',
   ].join('\n'), {
     name: '$.detail.name',
     status: '$.detail.status',
+    error: '$.detail.error',
     cause: '$.detail.cause',
-    startDate: '$.detail.startDate',
     time: '$.time',
     stateMachineArn: '$.detail.stateMachineArn',
     region: '$.region',

@@ -20,6 +20,7 @@ import { resolveRetryPolicy, RetryPolicy } from './retry-policy';
 import { RESULTS_LAYOUT } from './runtime/contract';
 import { PlanFunction } from './runtime/plan-function';
 import { SummarizeFunction } from './runtime/summarize-function';
+import { SweepFunction } from './runtime/sweep-function';
 import { checkEnvironmentEntry, checkNotSecret, ResolvedTestSuite, resolveTestSuites, TASK_TIMEOUT_SECONDS, TestSuite } from './test-suite';
 import { PropErrors } from './validation';
 import { RunWorkflow } from './workflow/run-workflow';
@@ -220,6 +221,20 @@ const CONTAINER_NAME = 'tests';
 const RUN_TIMEOUT_SECONDS = { min: 300, max: 365 * 24 * 3600 };
 /** CloudFormation refuses a stack with more resources than this. */
 const CLOUDFORMATION_RESOURCE_LIMIT = 500;
+/**
+ * CloudFormation refuses a template larger than this many bytes ("Template may not exceed 1000000 bytes in size");
+ * aws-cdk-lib only warns. The state machine's definition is part of the template, so its own limit of 1 MB is
+ * never the first one reached.
+ */
+const CLOUDFORMATION_TEMPLATE_LIMIT = 1_000_000;
+/**
+ * Measuring the template means rendering it, which takes about a third as long as the synth itself, so it is
+ * measured only when an estimate says it could pass half the limit: 2 KB per resource (twice what this
+ * construct's take on average) and what the suites' environments, commands and secrets add.
+ */
+const TEMPLATE_ESTIMATE = { bytesPerResource: 2_000, bytesPerSecret: 1_000, measureAbove: CLOUDFORMATION_TEMPLATE_LIMIT / 2 };
+/** What the stack synthesizer adds to the template after validation: the bootstrap version check takes 0.8 KB. */
+const SYNTHESIZER_ADDITIONS_BYTES = 4_000;
 
 /**
  * Runs containerized test suites in parallel shards on Fargate, retrying what is transient, stopping what runs too
@@ -361,6 +376,7 @@ export class ResilientParallelEcsTests extends Construct {
       role: this.functionRole('SummaryFunctionRole', summaryLogs),
     });
     this.grantRunFiles(planFunction, summaryFunction);
+    const sweepFunction = this.createSweepFunction(logRetention, removalPolicy);
 
     const workflow = new RunWorkflow(this, 'Workflow', {
       suites: suites.map(suite => ({
@@ -384,6 +400,7 @@ export class ResilientParallelEcsTests extends Construct {
       maxConcurrency,
       planFunction,
       summaryFunction,
+      sweepFunction,
     });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -394,7 +411,7 @@ export class ResilientParallelEcsTests extends Construct {
       tracingEnabled: true,
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    this.grantWorkflowAccess(suites, [planFunction, summaryFunction]);
+    this.grantWorkflowAccess(suites, [planFunction, summaryFunction, sweepFunction]);
 
     const notifications = new RunNotifications(this, 'Notifications', {
       stateMachine: this.stateMachine,
@@ -423,7 +440,7 @@ export class ResilientParallelEcsTests extends Construct {
         'capacity is SPOT on a cluster this construct did not create: make sure it has the FARGATE and FARGATE_SPOT '
         + 'capacity providers, or every shard will fail to start.');
     }
-    this.node.addValidation({ validate: () => this.checkStackSize() });
+    this.node.addValidation({ validate: () => this.checkStackSize(suites) });
   }
 
   /** Lets a principal start runs and read how they ended. */
@@ -581,6 +598,36 @@ export class ResilientParallelEcsTests extends Construct {
     }
   }
 
+  /**
+   * The function that stops a run's leftover tasks when its fan-out failed. It may list and describe the tasks of
+   * this cluster and stop them; it reads and writes nothing else.
+   */
+  private createSweepFunction(logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
+    const sweepLogs = new logs.LogGroup(this, 'SweepFunctionLogs', { retention: logRetention, removalPolicy });
+    const role = this.functionRole('SweepFunctionRole', sweepLogs);
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    allowWithWildcardResources(role, new iam.PolicyStatement({
+      actions: ['ecs:ListTasks'],
+      resources: ['*'],
+      conditions: inCluster,
+    }), 'ListTasks on a whole cluster is authorized against "*" (Fargate has no container instances to name); '
+      + 'the ecs:cluster condition confines it to this cluster.');
+    allowWithWildcardResources(role, new iam.PolicyStatement({
+      actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
+      resources: [Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
+      conditions: inCluster,
+    }), 'The sweep stops the tasks of a run that stopped early, whose task IDs exist only at run time. The ARN '
+      + 'pattern and the ecs:cluster condition confine it to tasks of this cluster, and it stops only tasks whose '
+      + 'group names the run.');
+    return new SweepFunction(this, 'SweepFunction', {
+      description: 'Stops the tasks of a test run that stopped early',
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      logGroup: sweepLogs,
+      role,
+    });
+  }
+
   /** A function's role, which may write to the function's own log group and, until granted more, nothing else. */
   private functionRole(id: string, logGroup: logs.ILogGroup): iam.Role {
     const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -691,7 +738,7 @@ export class ResilientParallelEcsTests extends Construct {
     }
   }
 
-  private checkStackSize(): string[] {
+  private checkStackSize(suites: ResolvedTestSuite[]): string[] {
     const stack = Stack.of(this);
     // A nested stack's resources live in its own template, under its own limit.
     const resources = stack.node.findAll().filter(construct => CfnResource.isCfnResource(construct)
@@ -701,6 +748,34 @@ export class ResilientParallelEcsTests extends Construct {
         + `${CLOUDFORMATION_RESOURCE_LIMIT} CloudFormation allows. Split the test suites across stacks, or across `
         + 'several ResilientParallelEcsTests in different stacks.'];
     }
+    const estimate = resources * TEMPLATE_ESTIMATE.bytesPerResource + suites.reduce((sum, suite) => sum
+      + 2 * jsonBytes(suite.environment) + jsonBytes(suite.command ?? [])
+      + TEMPLATE_ESTIMATE.bytesPerSecret * Object.keys(suite.secrets).length, 0);
+    const rendered = estimate > TEMPLATE_ESTIMATE.measureAbove ? templateBytes(stack) : undefined;
+    const bytes = rendered === undefined ? undefined : rendered + SYNTHESIZER_ADDITIONS_BYTES;
+    if (bytes !== undefined && bytes > CLOUDFORMATION_TEMPLATE_LIMIT) {
+      return [`Stack ${stack.stackName} would have a template of about ${bytes} bytes, more than the `
+        + `${CLOUDFORMATION_TEMPLATE_LIMIT} CloudFormation allows. Split the test suites across stacks, or shorten `
+        + 'their environments, commands and secrets.'];
+    }
     return [];
   }
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * The template's size as the synth will write it: rendered the way aws-cdk-lib renders it (its internal
+ * `_toCloudFormation`, as JSON indented by one space unless the stack suppresses indentation). Undefined if a
+ * future aws-cdk-lib no longer renders templates that way; its own warning about the size then remains.
+ */
+function templateBytes(stack: Stack): number | undefined {
+  const internals = stack as unknown as { _toCloudFormation?: () => unknown; _suppressTemplateIndentation?: boolean };
+  if (typeof internals._toCloudFormation !== 'function') {
+    return undefined;
+  }
+  const indentation = internals._suppressTemplateIndentation ? undefined : 1;
+  return Buffer.byteLength(JSON.stringify(internals._toCloudFormation(), undefined, indentation), 'utf8');
 }

@@ -91,6 +91,27 @@ export interface ShardResult {
   readonly reason: string;
 }
 
+/**
+ * The ECS task group the shard workflow gives each task: `tests:<runId>:<suite>:<shard>`. Without a suite, the
+ * prefix that every task of the run shares. Execution names cannot contain a colon, so the prefix is unambiguous.
+ */
+export function taskGroup(runId: string, suite?: string, shard?: number): string {
+  return suite === undefined ? `tests:${runId}:` : `tests:${runId}:${suite}:${shard}`;
+}
+
+/** The event the sweep function receives when a run's fan-out failed. */
+export interface SweepEvent {
+  readonly runId: string;
+  readonly cluster: string;
+  /** The task definition families of the suites. */
+  readonly families: readonly string[];
+}
+
+export interface SweepResult {
+  /** The tasks of the run that were still running and have been stopped. */
+  readonly stopped: readonly string[];
+}
+
 /** The event the summary function receives. */
 export interface SummaryEvent {
   readonly runId: string;

@@ -2,7 +2,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { passState, path } from './asl';
+import { intrinsic, passState, path } from './asl';
 import { ShardWorkflow, ShardWorkflowProps } from './shard-workflow';
 import { RUN_ERRORS } from '../runtime/contract';
 
@@ -25,6 +25,7 @@ export interface RunWorkflowProps extends ShardWorkflowProps {
   readonly maxConcurrency: number;
   readonly planFunction: lambda.IFunction;
   readonly summaryFunction: lambda.IFunction;
+  readonly sweepFunction: lambda.IFunction;
 }
 
 /**
@@ -63,10 +64,7 @@ export class RunWorkflow extends Construct {
       }),
       resultPath: '$.plan',
     });
-    plan.addCatch(new sfn.Fail(this, 'Reject run', {
-      errorPath: '$.rejection.Error',
-      causePath: '$.rejection.Cause',
-    }), { errors: [RUN_ERRORS.invalidInput, RUN_ERRORS.unknownSuite], resultPath: '$.rejection' });
+    plan.addCatch(this.rejectRun(), { errors: [RUN_ERRORS.invalidInput, RUN_ERRORS.unknownSuite], resultPath: '$.rejection' });
 
     const shards = new ShardWorkflow(this, 'Shard', props);
     this.shardMap = new sfn.DistributedMap(this, 'Run shards', {
@@ -94,13 +92,48 @@ export class RunWorkflow extends Construct {
       // The summary replaces the state: the shard list it no longer needs would count against the 256 KiB limit.
       resultPath: '$',
     });
-    // A failed fan-out (fail-fast, or a Map Run that could not go on) still gets a summary of what ran.
-    this.shardMap.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.stoppedEarly' });
+    // A failed fan-out (fail-fast, or a Map Run that could not go on) stops what still runs, then gets a summary of
+    // what ran. The sweep is a safety net: if it fails, the summary is still written.
+    const sweep = new tasks.LambdaInvoke(this, 'Stop leftover tasks', {
+      lambdaFunction: props.sweepFunction,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        cluster: props.clusterArn,
+        families: props.suites.map(suite => suite.family),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    sweep.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.sweepError' });
+    this.shardMap.addCatch(sweep.next(summarize), { errors: [sfn.Errors.ALL], resultPath: '$.stoppedEarly' });
 
     const verdict = new sfn.Choice(this, 'Did every shard pass?')
       .when(sfn.Condition.stringEquals('$.status', 'PASSED'), new sfn.Succeed(this, 'Run passed'))
       .otherwise(new sfn.Fail(this, 'Run failed', { errorPath: '$.error', causePath: '$.cause' }));
 
     this.definition = describe.next(plan).next(this.shardMap).next(summarize).next(verdict);
+  }
+
+  /**
+   * Fails a run whose input the plan step refused, with the plan's own error name and message. A Lambda function's
+   * error reaches Step Functions with its error document (`errorType`, `errorMessage`, `trace`) as the cause; the
+   * message is what a person needs. A cause that is not such a document is passed on as it is.
+   */
+  private rejectRun(): sfn.IChainable {
+    const reject = new sfn.Fail(this, 'Reject run', { errorPath: '$.rejection.Error', causePath: '$.rejection.Cause' });
+    const unwrap = passState(this, 'Read rejection', {
+      parameters: {
+        Error: path('$.rejection.Error'),
+        Cause: intrinsic('States.StringToJson($.rejection.Cause)'),
+      },
+      resultPath: '$.rejection',
+    });
+    const keepMessage = passState(this, 'Keep the rejection message', {
+      parameters: { Error: path('$.rejection.Error'), Cause: path('$.rejection.Cause.errorMessage') },
+      resultPath: '$.rejection',
+    });
+    return new sfn.Choice(this, 'Is the rejection a Lambda error document?')
+      .when(sfn.Condition.stringMatches('$.rejection.Cause', '{*"errorMessage"*'), unwrap.next(keepMessage).next(reject))
+      .otherwise(reject);
   }
 }

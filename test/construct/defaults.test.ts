@@ -419,15 +419,16 @@ describe('ResilientParallelEcsTests with only test suites given', () => {
   });
 
   describe('functions', () => {
-    test('plans and summarizes runs with two Node.js 24 functions whose logs expire after a month', () => {
+    test('plans, sweeps and summarizes runs with three Node.js 24 functions whose logs expire after a month', () => {
       // THEN
       const { template } = built;
-      template.resourceCountIs('AWS::Lambda::Function', 2);
+      template.resourceCountIs('AWS::Lambda::Function', 3);
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
       expect(functions.map(fn => [fn.Properties.Description, fn.Properties.Runtime, fn.Properties.Timeout, fn.Properties.MemorySize]))
         .toEqual([
           ['Checks the input of a test run and plans its shards', 'nodejs24.x', 60, 256],
           ['Summarizes the shards of a test run', 'nodejs24.x', 300, 512],
+          ['Stops the tasks of a test run that stopped early', 'nodejs24.x', 300, 256],
         ]);
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const fn of functions) {
@@ -511,7 +512,7 @@ describe('ResilientParallelEcsTests with only test suites given', () => {
       });
     });
 
-    test('sends readable text, not the event: run, status, cause and a console link, with no JSON quoting', () => {
+    test('sends readable text, not the event: run, status, a console link, then error and cause, with no JSON quoting', () => {
       // THEN
       const { stack, tests, template } = built;
       const rule = template.findResources('AWS::Events::Rule')[stack.resolve(tests.notificationRule.ruleArn)['Fn::GetAtt'][0]];
@@ -519,18 +520,18 @@ describe('ResilientParallelEcsTests with only test suites given', () => {
       expect(target.Input).toBeUndefined();
       expect(target.InputTransformer.InputTemplate.split('\n')).toEqual([
         'Test run <name> ended <status>.',
-        '',
-        '<cause>',
-        '',
-        'Started: <startDate> (epoch ms); ended at <time>',
-        'State machine: <stateMachineArn>',
         'Execution: https://<region>.console.aws.amazon.com/states/home?region=<region>#/v2/executions/details/<executionArn>',
+        'State machine: <stateMachineArn>',
+        'Ended at: <time>',
+        '',
+        '<error>',
+        '<cause>',
       ]);
       expect(target.InputTransformer.InputPathsMap).toEqual({
         name: '$.detail.name',
         status: '$.detail.status',
+        error: '$.detail.error',
         cause: '$.detail.cause',
-        startDate: '$.detail.startDate',
         time: '$.time',
         stateMachineArn: '$.detail.stateMachineArn',
         region: '$.region',

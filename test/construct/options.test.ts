@@ -488,8 +488,8 @@ describe('results and logs', () => {
 
     // THEN
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(5);
-    expect(groups.map(group => group.Properties.RetentionInDays)).toEqual([7, 7, 7, 7, 7]);
+    expect(groups).toHaveLength(6);
+    expect(groups.map(group => group.Properties.RetentionInDays)).toEqual([7, 7, 7, 7, 7, 7]);
   });
 
   test('removalPolicy DESTROY: the results bucket and every log group are deleted with the stack', () => {
@@ -501,7 +501,7 @@ describe('results and logs', () => {
       ...Object.values(template.findResources('AWS::Logs::LogGroup')),
       ...Object.values(template.findResources('AWS::S3::Bucket')),
     ].map(resource => resource.DeletionPolicy);
-    expect(retained).toEqual(['Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete']);
+    expect(retained).toEqual(['Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete']);
   });
 
   test('stateMachineName: names the state machine', () => {

@@ -47,10 +47,10 @@ describe('the CloudFormation resource limit', () => {
     build({ testSuites: Array.from({ length: 300 }, (_, i) => suite(`suite-${i}`)) }, stack);
 
     // THEN
-    expect(() => Template.fromStack(stack)).toThrow(TOO_MANY(952));
+    expect(() => Template.fromStack(stack)).toThrow(TOO_MANY(956));
   });
 
-  test('140 suites fit: 472 resources', () => {
+  test('140 suites fit: 476 resources', () => {
     // GIVEN
     const stack = newStack();
     build({ testSuites: Array.from({ length: 140 }, (_, i) => suite(`suite-${i}`)) }, stack);
@@ -59,14 +59,14 @@ describe('the CloudFormation resource limit', () => {
     const template = Template.fromStack(stack);
 
     // THEN
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(472);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(476);
   });
 
   test('counts every resource of the stack, not only the construct\'s own', () => {
-    // GIVEN: the construct takes 53 resources with one suite
+    // GIVEN: the construct takes 57 resources with one suite
     const stack = newStack();
     build({}, stack);
-    fill(stack, 448);
+    fill(stack, 444);
 
     // THEN
     expect(() => Template.fromStack(stack)).toThrow(TOO_MANY(501));
@@ -76,7 +76,7 @@ describe('the CloudFormation resource limit', () => {
     // GIVEN
     const stack = newStack();
     build({}, stack);
-    fill(stack, 447);
+    fill(stack, 443);
 
     // THEN
     expect(Object.keys(Template.fromStack(stack).toJSON().Resources)).toHaveLength(500);
@@ -91,7 +91,7 @@ describe('the CloudFormation resource limit', () => {
     // WHEN
     const template = Template.fromStack(stack);
 
-    // THEN: the construct's 53 and the nested stack itself
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(54);
+    // THEN: the construct's 57 and the nested stack itself
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(58);
   });
 });

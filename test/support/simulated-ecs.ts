@@ -2,6 +2,7 @@ import { Json, TaskHandler } from './local-stepfunctions';
 import { ENVIRONMENT } from './synth';
 import { VirtualClock } from './virtual-clock';
 import { TEST_ENVIRONMENT } from '../../src/runtime/contract';
+import { TaskControl } from '../../src/runtime/sweep-tasks';
 
 /**
  * A simulated Amazon ECS on Fargate, answering the workflow's `ecs:runTask.sync` state and its ECS SDK calls
@@ -206,6 +207,24 @@ export class SimulatedEcs {
   /** Tasks still running, as a test asserts that none was left behind. */
   public runningTasks(): SimulatedTask[] {
     return this.tasks.filter(t => t.lastStatus === 'RUNNING');
+  }
+
+  /** The cluster as the sweep function's ECS client sees it, through the same task records. */
+  public taskControl(): TaskControl {
+    return {
+      listRunning: async (cluster, family, nextToken) => {
+        const page = this.listTasks({ Cluster: cluster, Family: family, ...(nextToken ? { NextToken: nextToken } : {}) }) as
+          { TaskArns: string[]; NextToken?: string };
+        return { taskArns: page.TaskArns, nextToken: page.NextToken };
+      },
+      describeGroups: async (cluster, taskArns) => {
+        const described = this.describeTasks({ Cluster: cluster, Tasks: taskArns }) as { Tasks: Array<{ TaskArn: string; Group?: string }> };
+        return described.Tasks.map(task => ({ taskArn: task.TaskArn, group: task.Group }));
+      },
+      stop: async (_cluster, taskArn, reason) => {
+        this.stopTaskRequest({ Task: taskArn, Reason: reason });
+      },
+    };
   }
 
   /** Local handlers for the workflow's ECS states, keyed by state name. */

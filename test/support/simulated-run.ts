@@ -5,9 +5,10 @@ import { RunTaskRequest, SimulatedEcs, TaskScript, UnconfirmedBehaviour } from '
 import { AslDefinition, AslState, ENVIRONMENT, synthesizeTests, SynthesizedWorkflow } from './synth';
 import { VirtualClock } from './virtual-clock';
 import { ResilientParallelEcsTestsProps } from '../../src';
-import { PlanEvent, RESULTS_LAYOUT, RunSummary, ShardResult, SummaryEvent } from '../../src/runtime/contract';
+import { PlanEvent, RESULTS_LAYOUT, RunSummary, ShardResult, SummaryEvent, SweepEvent } from '../../src/runtime/contract';
 import { planRun } from '../../src/runtime/run-plan';
 import { summarizeRun } from '../../src/runtime/run-summary';
+import { sweepRun } from '../../src/runtime/sweep-tasks';
 
 /** Step Functions fails a state whose input or output is larger than this (256 KiB of UTF-8). */
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
@@ -112,6 +113,7 @@ export async function simulateRun(source: SynthesizedWorkflow | ResilientParalle
     ...ecs.handlers(),
     'Plan run': asLambda(event => planRun(event as unknown as PlanEvent, store)),
     'Summarize run': asLambda(event => summarizeRun(event as unknown as SummaryEvent, store)),
+    'Stop leftover tasks': asLambda(event => sweepRun(event as unknown as SweepEvent, ecs.taskControl())),
     'Save shard result': async parameters => {
       const { Key, Body, ContentType } = parameters as Record<string, string>;
       await store.put(Key, Body, ContentType);

@@ -84,7 +84,7 @@ describe('the notification text', () => {
     ['a timeout', { tasks: { 'e2e/1': [task.hangs()] } }, /^- e2e shard 1\/1: TIMED_OUT after 1 attempt: ran longer than its timeout of 3600 seconds$/m],
     ['an image that cannot be pulled', { tasks: { 'unit/1': [task.failsToPullImage()] } }, /^- unit shard 1\/3: ERROR after 3 attempts: TaskFailedToStart: CannotPullContainerError: /m],
     ['ECS throttling that does not let up', { tasks: { 'unit/3': [task.isThrottled()] } }, /^- unit shard 3\/3: ERROR after 3 attempts: ECS\.ThrottlingException: Rate exceeded$/m],
-    ['an unknown suite', { input: { testSuites: ['smoke'] } }, /testSuites\[0\] is \\"smoke\\"; known test suites are \\"unit\\", \\"e2e\\"\./],
+    ['an unknown suite', { input: { testSuites: ['smoke'] } }, /testSuites\[0\] is "smoke"; known test suites are "unit", "e2e"\./],
   ];
 
   test.each(FAILURES)('for %s names the run, its status and what went wrong, and links the execution', async (_, scenario, shardLine) => {
