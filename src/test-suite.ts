@@ -104,6 +104,11 @@ export interface ResolvedTestSuite {
 
 export const MAX_SHARDS_PER_SUITE = 10_000;
 export const MAX_SHARDS_PER_RUN = 10_000;
+/**
+ * The plan step receives every suite's environment in one Step Functions payload, which may not pass 256 KiB; this
+ * leaves 64 KiB of it for the run's own input (its environment overrides take at most 32 KiB) and the catalogue.
+ */
+export const SUITE_ENVIRONMENTS_BUDGET_BYTES = 192 * 1024;
 const SUITE_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TIMEOUT_SECONDS = { min: 60, max: 7 * 24 * 3600 };
@@ -201,6 +206,12 @@ export function resolveTestSuites(
   const total = resolved.reduce((sum, suite) => sum + (Token.isUnresolved(suite.shards) ? 0 : suite.shards), 0);
   if (total > MAX_SHARDS_PER_RUN) {
     errors.add(`testSuites have ${total} shards in all; one run can hold at most ${MAX_SHARDS_PER_RUN}.`);
+  }
+  const environmentBytes = resolved.reduce((sum, suite) => sum + Buffer.byteLength(JSON.stringify(suite.environment), 'utf8'), 0);
+  if (environmentBytes > SUITE_ENVIRONMENTS_BUDGET_BYTES) {
+    errors.add(`testSuites have environments of ${environmentBytes} bytes in all, as JSON; at most `
+      + `${SUITE_ENVIRONMENTS_BUDGET_BYTES} fit, because the plan step receives them in one Step Functions payload of `
+      + 'at most 256 KiB, with the run\'s own input. Move large values into the image or into secrets.');
   }
   return resolved;
 }
