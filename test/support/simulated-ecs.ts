@@ -219,7 +219,7 @@ export class SimulatedEcs {
       },
       describeGroups: async (cluster, taskArns) => {
         const described = this.describeTasks({ Cluster: cluster, Tasks: taskArns }) as { Tasks: Array<{ TaskArn: string; Group?: string }> };
-        return described.Tasks.map(described => ({ taskArn: described.TaskArn, group: described.Group }));
+        return described.Tasks.map(one => ({ taskArn: one.TaskArn, group: one.Group }));
       },
       stop: async (_cluster, taskArn, reason) => {
         this.stopTaskRequest({ Task: taskArn, Reason: reason });
