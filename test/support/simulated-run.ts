@@ -120,6 +120,13 @@ export async function simulateRun(source: SynthesizedWorkflow | ResilientParalle
       return { ETag: '"d41d8cd98f00b204e9800998ecf8427e"' };
     },
   };
+  // Step Functions holds a Task state's input after its Parameters to the same limit as any payload.
+  for (const [name, handler] of Object.entries(handlers)) {
+    handlers[name] = (parameters, abortSignal) => {
+      meter.recordTaskInput(name, parameters);
+      return handler(parameters, abortSignal);
+    };
+  }
   const stateMachineName = workflow.stateMachineArn.split(':').pop()!;
   // On a simulated clock, waits take their time; otherwise they are skipped.
   const skipWaits = scenario.clock ? {} : {
@@ -339,6 +346,11 @@ class HistoryMeter {
         this.lastOutputs.clear();
       }
     }
+  }
+
+  /** What a Task state sends to its resource: its input after Parameters. */
+  public recordTaskInput(name: string, parameters: Json) {
+    this.check(name, 'input after Parameters', parameters);
   }
 
   public result(): HistoryMeasure {
