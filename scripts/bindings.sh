@@ -65,8 +65,10 @@ CDK_OUTDIR="$out/python/cdk.out" "$venv/bin/python" bindings/python/app.py
 step "Java: the jar into build/bindings/java/m2, aws-cdk-lib ${cdk_version} from Maven Central"
 m2=$out/java/m2
 jar=$(find dist/java -name "cdk-resilient-parallel-ecs-tests-${binding_version}.jar")
-mvn --batch-mode --quiet -Dstyle.color=never "-Dmaven.repo.local=$m2" install:install-file "-Dfile=$jar" "-DpomFile=${jar%.jar}.pom"
-(cd bindings/java && CDK_OUTDIR="$out/java/cdk.out" mvn --batch-mode --quiet -Dstyle.color=never "-Dmaven.repo.local=$m2" \
+# Maven 3.8 prints colour resets even in batch mode, on both streams; strip them.
+mvn_quiet() { mvn --batch-mode --quiet "-Dmaven.repo.local=$m2" "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+mvn_quiet install:install-file "-Dfile=$jar" "-DpomFile=${jar%.jar}.pom"
+(cd bindings/java && CDK_OUTDIR="$out/java/cdk.out" mvn_quiet \
   "-Dcdk.version=$cdk_version" "-Dconstructs.version=$constructs_version" "-Dbinding.version=$binding_version" \
   compile exec:java)
 
