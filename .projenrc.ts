@@ -89,7 +89,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '/.venv/',
   ],
   // The smoke apps and their build belong neither in the npm package nor in the jsii tarball inside every binding.
-  npmIgnoreOptions: { ignorePatterns: ['/bindings/', '/build/', '/rosetta/', '/scripts/', '/integ/', '/.venv/', '/.cfnlintrc'] },
+  npmIgnoreOptions: {
+    ignorePatterns: [
+      '/bindings/', '/build/', '/rosetta/', '/scripts/', '/integ/', '/.venv/', '/.cfnlintrc', '/bench/',
+      // Local scratch and CI's own script: nothing a user of the package runs.
+      '/.tmp/', '/cdk.out/', '/.ci/',
+    ],
+  },
 });
 
 // Tests synthesize stacks that reference the bundled functions, so the bundles must exist first.
@@ -166,5 +172,14 @@ demo.spawn(project.tasks.tryFind('bundle')!);
 demo.exec('ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts');
 // The demo checks its run against what the README promises, so CI runs it too.
 testAll.spawn(demo);
+
+// The figures of docs/BENCHMARKS.md: synth and simulated runs by suites and shards, each in a process of its own so
+// that its peak memory is its own. It rewrites the results in docs/; `npx projen bench --no-write` only prints.
+// Not part of test:all: the scale properties that are not timings have unit tests in test/scale/.
+const bench = project.addTask('bench', {
+  description: 'Measure synth and simulated runs for 1 to 200 suites and 1 to 10,000 shards, and write docs/BENCHMARKS.md',
+});
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec('ts-node --project tsconfig.dev.json --transpile-only bench/run.ts', { receiveArgs: true });
 
 project.synth();
