@@ -106,6 +106,8 @@ const testAll = project.addTask('test:all', {
   description: 'Every test: unit and simulated runs, lint, cdk-nag, cfn-lint, integ snapshots, bindings',
 });
 testAll.spawn(project.compileTask);
+// Regenerates API.md, so that CI's check for changed files catches an API.md that was not committed.
+testAll.spawn(project.postCompileTask);
 testAll.spawn(project.testTask);
 
 // Integration tests: the scenarios in integ/ deploy the construct to a sandbox account and check real runs; their
