@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,6 +24,8 @@ export interface RunNotificationsProps {
   readonly topic?: sns.ITopic;
   readonly targets: sns.ITopicSubscription[];
   readonly notifyOn: RunStatus[];
+  /** For the topic's key: a destroyed key is scheduled for deletion after KMS's waiting period. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -46,6 +49,7 @@ export class RunNotifications extends Construct {
         description: 'Encrypts the notifications of test runs',
         enableKeyRotation: true,
         policy: topicKeyPolicy(),
+        removalPolicy: props.removalPolicy,
       });
       // The rule's SNS target grants events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on this key, and
       // nothing more, through Topic.grantPublish.

@@ -196,7 +196,9 @@ export interface ResilientParallelEcsTestsProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * What happens to the results bucket and the log groups when they leave the stack.
+   * What happens to the results bucket, the log groups and the topic's key when they leave the stack.
+   * CloudFormation deletes only an empty bucket: to destroy a bucket that holds runs, empty it first, or pass your
+   * own `resultsBucket` with `autoDeleteObjects`.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -418,6 +420,7 @@ export class ResilientParallelEcsTests extends Construct {
       topic: props.topic,
       targets: props.notificationTargets ?? [],
       notifyOn: props.notifyOn ?? [RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABORTED],
+      removalPolicy,
     });
     this.topic = notifications.topic;
     this.notificationRule = notifications.rule;

@@ -41,8 +41,8 @@ export class SandboxStack extends Stack {
       enforceSSL: true,
     });
 
-    // The construct's removalPolicy covers its bucket and log groups; this also reaches the topic's KMS key, which
-    // would otherwise be retained, and anything else that defaults to RETAIN.
+    // The construct's removalPolicy covers its bucket, log groups and topic key; this reaches whatever else in the
+    // sandbox stack defaults to RETAIN.
     RemovalPolicies.of(this).destroy();
   }
 

@@ -492,7 +492,7 @@ describe('results and logs', () => {
     expect(groups.map(group => group.Properties.RetentionInDays)).toEqual([7, 7, 7, 7, 7, 7]);
   });
 
-  test('removalPolicy DESTROY: the results bucket and every log group are deleted with the stack', () => {
+  test('removalPolicy DESTROY: the results bucket, every log group and the topic\'s key are deleted with the stack', () => {
     // WHEN
     const { template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
 
@@ -500,8 +500,9 @@ describe('results and logs', () => {
     const retained = [
       ...Object.values(template.findResources('AWS::Logs::LogGroup')),
       ...Object.values(template.findResources('AWS::S3::Bucket')),
+      ...Object.values(template.findResources('AWS::KMS::Key')),
     ].map(resource => resource.DeletionPolicy);
-    expect(retained).toEqual(['Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete']);
+    expect(retained).toEqual(['Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete', 'Delete']);
   });
 
   test('stateMachineName: names the state machine', () => {
