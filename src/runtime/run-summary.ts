@@ -217,7 +217,8 @@ function failureCause(
 function outcome(shard: ShardResult): string {
   const attempts = shard.attempts > 0 ? ` after ${plural(shard.attempts, 'attempt')}` : '';
   const exitCode = shard.exitCode !== null ? ` (exit code ${shard.exitCode})` : '';
-  const reason = shard.reason ? `: ${oneLine(shard.reason, REASON_CHARS)}` : '';
+  // A failed test's reason is its exit code, already said.
+  const reason = shard.reason && shard.reason !== `exit code ${shard.exitCode}` ? `: ${oneLine(shard.reason, REASON_CHARS)}` : '';
   return `${shard.status}${attempts}${exitCode}${reason}`;
 }
 

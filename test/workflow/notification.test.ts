@@ -80,7 +80,7 @@ describe('the notification text', () => {
   }
 
   const FAILURES: Array<[string, Parameters<typeof simulateRun>[1], RegExp]> = [
-    ['a test failure', { tasks: { 'unit/2': [task.exits(3)] } }, /^- unit shard 2\/3: FAILED after 1 attempt \(exit code 3\): exit code 3$/m],
+    ['a test failure', { tasks: { 'unit/2': [task.exits(3)] } }, /^- unit shard 2\/3: FAILED after 1 attempt \(exit code 3\)$/m],
     ['a timeout', { tasks: { 'e2e/1': [task.hangs()] } }, /^- e2e shard 1\/1: TIMED_OUT after 1 attempt: ran longer than its timeout of 3600 seconds$/m],
     ['an image that cannot be pulled', { tasks: { 'unit/1': [task.failsToPullImage()] } }, /^- unit shard 1\/3: ERROR after 3 attempts: TaskFailedToStart: CannotPullContainerError: /m],
     ['ECS throttling that does not let up', { tasks: { 'unit/3': [task.isThrottled()] } }, /^- unit shard 3\/3: ERROR after 3 attempts: ECS\.ThrottlingException: Rate exceeded$/m],
