@@ -108,7 +108,6 @@ const testAll = project.addTask('test:all', {
 testAll.spawn(project.compileTask);
 // Regenerates API.md, so that CI's check for changed files catches an API.md that was not committed.
 testAll.spawn(project.postCompileTask);
-testAll.spawn(project.testTask);
 
 // Integration tests: the scenarios in integ/ deploy the construct to a sandbox account and check real runs; their
 // committed snapshots are checked offline on every build. The script picks the region (projen's shell expands no
@@ -165,6 +164,8 @@ bindings.spawn(project.tasks.tryFind('bundle')!);
 bindings.spawn(rosetta);
 bindings.exec('bash scripts/bindings.sh');
 testAll.spawn(bindings);
+// The unit tests come after the bindings, so that their check of each binding's template runs instead of skipping.
+testAll.spawn(project.testTask);
 
 // The example app packages the bundled functions, which a fresh clone does not have until they are bundled.
 const demo = project.addTask('demo', {
