@@ -1,5 +1,6 @@
-export { ResilientParallelEcsTests, FargateCapacity } from './resilient-parallel-ecs-tests';
-export type { ResilientParallelEcsTestsProps, RunSchedule } from './resilient-parallel-ecs-tests';
+export { ResilientParallelEcsTests } from './resilient-parallel-ecs-tests';
+export { FargateCapacity } from './props';
+export type { ResilientParallelEcsTestsProps, RunSchedule } from './props';
 export type { TestSuite } from './test-suite';
 export type { RetryPolicy } from './retry-policy';
 export { RunStatus } from './notifications';
