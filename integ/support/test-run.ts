@@ -2,7 +2,7 @@ import { ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests
 import { Duration, Fn } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ResilientParallelEcsTests } from '../../src';
-import { RESULTS_LAYOUT } from '../../src/runtime/contract';
+import { RESULTS_LAYOUT, RunCounts, RunSummary, ShardStatus } from '../../src/runtime/contract';
 
 /** Long enough for Fargate to start every shard, a one-minute timeout, and a retry after its backoff. */
 const UNTIL_THE_RUN_ENDS = { totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) };
@@ -17,7 +17,7 @@ const KEEP_IN_FLIGHT_SECONDS = 12 * 3600;
 export interface ExpectedShard {
   readonly suite: string;
   readonly shard: number;
-  readonly status: 'PASSED' | 'FAILED' | 'TIMED_OUT' | 'ERROR' | 'CANCELLED';
+  readonly status: ShardStatus;
   readonly attempts: number;
   readonly exitCode?: number;
   readonly flaky?: boolean;
@@ -25,16 +25,8 @@ export interface ExpectedShard {
 
 /** The parts of a run's summary that a scenario checks: its status, its counts, and every shard in order. */
 export interface ExpectedSummary {
-  readonly status: 'PASSED' | 'FAILED';
-  readonly counts: {
-    readonly total: number;
-    readonly passed: number;
-    readonly failed: number;
-    readonly timedOut: number;
-    readonly error: number;
-    readonly cancelled: number;
-    readonly flaky: number;
-  };
+  readonly status: RunSummary['status'];
+  readonly counts: RunCounts;
   readonly shards: ExpectedShard[];
 }
 
