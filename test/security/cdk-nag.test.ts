@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -8,23 +8,32 @@ import { IConstruct } from 'constructs';
 import { defaultsStack, everythingStack, newApp, SecurityStack } from './stacks';
 import { ResilientParallelEcsTests } from '../../src';
 
-/** What the validation report of a synthesized app says about one plugin. */
+/** A violation as either format of aws-cdk-lib's validation report lists it. */
+interface ReportedViolation {
+  readonly ruleName: string;
+  readonly violatingResources?: ReadonlyArray<{ readonly constructPath?: string; readonly resourceLogicalId?: string }>;
+  readonly violatingConstructs?: ReadonlyArray<{ readonly constructPath?: string; readonly resourceLogicalId?: string }>;
+}
+
+/**
+ * What the validation report of a synthesized app says about one plugin. aws-cdk-lib 2.257 writes
+ * policy-validation-report.json with the name under `summary`; 2.258 and later write validation-report.json with
+ * the name at the top.
+ */
 interface PluginReport {
-  readonly summary: { readonly pluginName: string; readonly metadata?: { readonly error?: string } };
-  readonly violations: ReadonlyArray<{
-    readonly ruleName: string;
-    readonly violatingResources?: ReadonlyArray<{ readonly constructPath?: string; readonly resourceLogicalId?: string }>;
-    readonly violatingConstructs?: ReadonlyArray<{ readonly constructPath?: string; readonly resourceLogicalId?: string }>;
-  }>;
+  readonly pluginName?: string;
+  readonly summary?: { readonly pluginName: string; readonly metadata?: { readonly error?: string } };
+  readonly violations: readonly ReportedViolation[];
 }
 
 /**
  * Synthesizes an app with cdk-nag's AwsSolutions pack registered the way users register it, and returns every
  * finding that no acknowledgement covers, as "rule at construct path".
  *
- * aws-cdk-lib 2.257 hands a validation plugin only the template paths, while cdk-nag 3 reads the construct tree:
- * the pack then reports that it could not run, and cdk-nag documents validateScope for exactly that case. Once
- * aws-cdk-lib gives plugins the tree, the report's own findings count, and they are read as well.
+ * aws-cdk-lib 2.257, the library's minimum and the version tested, hands a validation plugin only the template paths,
+ * while cdk-nag 3 reads the construct tree: the pack then reports that it could not run, and cdk-nag documents
+ * validateScope for exactly that case. From aws-cdk-lib 2.258 the pack runs as registered, and the report's own
+ * findings are read.
  */
 function unacknowledgedFindings(build: (app: App) => unknown): string[] {
   const app = newApp({
@@ -44,16 +53,22 @@ function unacknowledgedFindings(build: (app: App) => unknown): string[] {
     announcement.mockRestore();
   }
 
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'policy-validation-report.json'), 'utf-8'));
-  const nag = (report.pluginReports as PluginReport[]).find(plugin => plugin.summary.pluginName === pack.name);
+  const reportFile = ['validation-report.json', 'policy-validation-report.json']
+    .map(name => join(assembly.directory, name)).find(existsSync);
+  if (!reportFile) {
+    throw new Error('Synthesis wrote no validation report: the AwsSolutions pack did not run.');
+  }
+  const report = JSON.parse(readFileSync(reportFile, 'utf-8'));
+  const nag = (report.pluginReports as PluginReport[])
+    .find(plugin => (plugin.pluginName ?? plugin.summary?.pluginName) === pack.name);
   if (!nag) {
     throw new Error('The validation report has no entry for the AwsSolutions pack: it did not run.');
   }
-  const error = nag.summary.metadata?.error;
+  const error = nag.summary?.metadata?.error;
   if (error && !error.includes('construct tree')) {
     throw new Error(`The AwsSolutions pack failed: ${error}`);
   }
-  const violations: PluginReport['violations'] = error ? pack.validateScope(app).violations : nag.violations;
+  const violations: readonly ReportedViolation[] = error ? pack.validateScope(app).violations : nag.violations;
   return violations.flatMap(violation => [...(violation.violatingResources ?? []), ...(violation.violatingConstructs ?? [])]
     .map(resource => `${violation.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}`)).sort();
 }
