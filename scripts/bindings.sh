@@ -86,7 +86,11 @@ step "Go: the generated module through go.mod's replace directive, aws-cdk-go fr
   fi
   go build -o "$out/go/app" .
 )
+# When the app closes, jsii-runtime-go (1.140) waits for its Node process twice, from Close() and from a goroutine,
+# and the later wait may print "Runtime process exited abnormally: waitid: no child processes" though Node exited 0.
+# It ends without a line break; give it one so that it does not run into the next line of the log.
 CDK_OUTDIR="$out/go/cdk.out" "$out/go/app"
+echo
 
 step "Compare every template with the TypeScript reference"
 npx ts-node --project tsconfig.dev.json --transpile-only bindings/compare-templates.ts "$out"
